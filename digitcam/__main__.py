@@ -1,0 +1,3 @@
+from digitcam.cli import main
+
+main()

@@ -1,0 +1,123 @@
+"""``digitcam bench``: speed of the engine, of scan on a folder, and of live on a 720p video.
+
+Frames are synthetic scenes with known digits (see :mod:`digitcam.synth`), so the figures can
+be reproduced anywhere. Times are wall-clock on this machine; nothing here is a test.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from digitcam.recognizer import Recognizer
+from digitcam.synth import hershey_digits, render_scene
+
+ENGINE_CASES = [((480, 640), n) for n in (0, 1, 5, 20)] + [((720, 1280), n) for n in (0, 1, 5, 20)]
+
+
+@dataclass
+class EngineRow:
+    size: str
+    digits: int
+    found: float          # mean digits found per frame
+    median_ms: float
+    p95_ms: float
+    fps: float
+    find_ms: float
+    normalise_ms: float
+    classify_ms: float
+
+    def to_dict(self) -> dict:
+        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+def digit_source(data: str | None, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, str]:
+    """MNIST test digits when a dataset file is at hand, else OpenCV script-font digits."""
+    from digitcam.data import load_file, resolve_path
+
+    path = resolve_path(data)
+    if path is not None and path.exists():
+        m = load_file(path)
+        return m.x_test, m.y_test, "MNIST test digits"
+    x, y = hershey_digits(rng, 500)
+    return x, y, "OpenCV script-font digits (no MNIST file found)"
+
+
+def _scenes(x, y, rng, size, count, n=8):
+    scenes = []
+    for _ in range(n):
+        idx = rng.integers(0, len(x), max(count, 1))
+        scenes.append(render_scene(x[idx], y[idx], rng, size=size, count=count, height=(28, 56) if count <= 5 else (24, 40),
+                                   noise=3.0).image)
+    return scenes
+
+
+def bench_engine(recognizer: Recognizer, x, y, frames: int = 60, seed: int = 0, cases=ENGINE_CASES) -> list[EngineRow]:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for size, count in cases:
+        scenes = _scenes(x, y, rng, size, count)
+        for s in scenes[:3]:  # warm-up: LiteRT plans its tensors per batch size
+            recognizer(s)
+        totals, parts, found = [], {"find": [], "normalise": [], "classify": []}, []
+        for i in range(frames):
+            start = time.perf_counter()
+            r = recognizer(scenes[i % len(scenes)])
+            totals.append((time.perf_counter() - start) * 1e3)
+            for k in parts:
+                parts[k].append(r.timings[k])
+            found.append(len(r.detections))
+        med = float(np.median(totals))
+        rows.append(EngineRow(f"{size[1]}x{size[0]}", count, float(np.mean(found)), med, float(np.percentile(totals, 95)),
+                              1000.0 / med if med > 0 else 0.0, *(float(np.median(parts[k])) for k in parts)))
+    return rows
+
+
+def bench_scan(recognizer_factory, x, y, images: int = 200, workers: int = 2, seed: int = 1) -> dict:
+    """Images per second for a folder of 640x480 JPEG photos with a few digits each."""
+    from digitcam.scan import expand_inputs, scan_items
+
+    rng = np.random.default_rng(seed)
+    with tempfile.TemporaryDirectory(prefix="digitcam-bench-") as tmp:
+        for i in range(images):
+            idx = rng.integers(0, len(x), 4)
+            scene = render_scene(x[idx], y[idx], rng, size=(480, 640), count=4, height=(30, 60))
+            cv2.imwrite(str(Path(tmp) / f"img{i:04d}.jpg"), scene.image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        items = list(expand_inputs([tmp]))
+        start = time.perf_counter()
+        digits = sum(len(r.result.detections) for r in scan_items(items, recognizer_factory, workers=workers) if r.result)
+        seconds = time.perf_counter() - start
+    return {"images": images, "workers": workers, "seconds": round(seconds, 3), "images_per_second": round(images / seconds, 1),
+            "digits_found": digits}
+
+
+def make_video(path: Path, x, y, frames: int = 150, count: int = 10, size=(720, 1280), fps: float = 30.0, seed: int = 2) -> Path:
+    """A video of a page of digits drifting and changing light, as a camera would see it."""
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(x), count)
+    base = render_scene(x[idx], y[idx], rng, size=size, count=count, height=(40, 70)).image
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (size[1], size[0]))
+    for i in range(frames):
+        t = i / fps
+        m = np.float32([[1, 0, 12 * np.sin(t)], [0, 1, 8 * np.cos(0.7 * t)]])
+        frame = cv2.warpAffine(base, m, (size[1], size[0]), borderMode=cv2.BORDER_REPLICATE)
+        frame = cv2.convertScaleAbs(frame, alpha=1.0 + 0.1 * np.sin(0.5 * t), beta=0)
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def bench_live(recognizer: Recognizer, x, y, frames: int = 150) -> dict:
+    """End-to-end frames per second of the live loop (decode, engine, tracking, drawing) on 720p video."""
+    from digitcam.live import LiveOptions, run_live
+
+    with tempfile.TemporaryDirectory(prefix="digitcam-bench-") as tmp:
+        video = make_video(Path(tmp) / "bench720p.avi", x, y, frames=frames)
+        stats = run_live(recognizer, LiveOptions(source=str(video), show=False, save=Path(tmp) / "out.avi"), log=lambda m: None)
+    return {"frames": stats.frames, "fps": round(stats.fps, 1), "engine_ms": round(stats.engine_ms / max(stats.frames, 1), 2),
+            "resolution": "1280x720", "digits_in_view": 10, "includes": "decode, engine, tracking, drawing, video encode"}

@@ -1,0 +1,338 @@
+"""The ``digitcam`` command line. Heavy imports (TensorFlow, the engine) happen inside commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from digitcam import __version__
+from digitcam.errors import DigitcamError
+
+app = typer.Typer(
+    name="digitcam",
+    help=(
+        "Read handwritten digits from a webcam, photos or a drawing canvas.\n\n"
+        "Examples:\n\n"
+        "  digitcam live                      # webcam 0, predictions drawn live\n\n"
+        "  digitcam live --source clip.mp4 --no-show --jsonl\n\n"
+        "  digitcam scan ./photos --json      # every image in a folder\n\n"
+        "  digitcam draw                      # draw digits with the mouse\n\n"
+        "  digitcam train --output my.keras   # train the CNN on MNIST\n\n"
+        "  digitcam eval                      # accuracy of the shipped model"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+err = Console(stderr=True)
+
+ModelOpt = Annotated[Optional[Path], typer.Option("--model", "-m", help="Model file (.keras or .tflite). Default: the shipped model, or $DIGITCAM_MODEL.")]
+RuntimeOpt = Annotated[str, typer.Option("--runtime", help="Inference runtime: auto (LiteRT when installed), litert or tensorflow.")]
+ConfOpt = Annotated[float, typer.Option("--min-confidence", "-c", min=0.0, max=1.0, help="Hide digits the model is less sure of than this.")]
+DataOpt = Annotated[Optional[Path], typer.Option("--data", help="MNIST as Keras' mnist.npz or a folder of IDX files. Default: $DIGITCAM_MNIST, then ~/.keras/datasets/mnist.npz, then Keras' download.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"digitcam {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False) -> None:
+    """Read handwritten digits from a webcam, photos or a drawing canvas."""
+
+
+def _recognizer(model: Optional[Path], runtime: str, min_confidence: float):
+    from digitcam.recognizer import Recognizer
+    from digitcam.runtime import load_classifier
+
+    return Recognizer(load_classifier(model, runtime), min_confidence=min_confidence)
+
+
+@app.command()
+def scan(
+    inputs: Annotated[list[str], typer.Argument(help="Image files, folders and glob patterns ('photos/**/*.jpg').", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON list with an object per image.")] = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="Stream one JSON object per image, one per line.")] = False,
+    csv_path: Annotated[Optional[Path], typer.Option("--csv", help="Also write one CSV row per digit to this file.")] = None,
+    annotate: Annotated[Optional[Path], typer.Option("--annotate", help="Write a copy of each image with its readings drawn on it into this folder.")] = None,
+    recursive: Annotated[bool, typer.Option("--recursive/--no-recursive", help="Look into sub-folders of folders.")] = True,
+    min_confidence: ConfOpt = 0.6,
+    model: ModelOpt = None,
+    runtime: RuntimeOpt = "auto",
+    workers: Annotated[int, typer.Option("--workers", min=1, max=32, help="Images read at once (default: one per core, up to 4).")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary line.")] = False,
+) -> None:
+    """Read the digits in image files and print a table (or JSON/CSV).
+
+    Exit status: 0 when every image was read, 1 when some could not be, 2 for usage errors.
+    """
+    import os
+
+    from digitcam.scan import check_inputs, expand_inputs, exit_status, scan_items
+    from digitcam.scan_output import Annotator, CsvWriter, TableWriter, write_json, write_jsonl
+
+    if as_json and jsonl:
+        raise DigitcamError("--json and --jsonl are exclusive; pick one", exit_code=2)
+    check_inputs(inputs)
+    items = list(expand_inputs(inputs, recursive))
+    first = _recognizer(model, runtime, min_confidence)
+    handed = {"first": False}
+
+    def factory():
+        if not handed["first"]:
+            handed["first"] = True
+            return first
+        if first.classifier.runtime == "litert":
+            from digitcam.runtime import load_classifier
+
+            return _recognizer(first.classifier.path, "litert", min_confidence)
+        return first
+
+    workers = workers or max(1, min(4, os.cpu_count() or 1))
+    out = Console(soft_wrap=False)
+    table = None if (as_json or jsonl) else TableWriter(out)
+    csv_writer = CsvWriter(csv_path) if csv_path else None
+    annotator = Annotator(annotate) if annotate else None
+    collected: list[dict] = []
+    failed = usage = digits = 0
+    start = time.perf_counter()
+    show_progress = not quiet and len(items) > 5 and err.is_terminal
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True, disable=not show_progress) as progress:
+        task = progress.add_task("scanning", total=len(items))
+        try:
+            for rec in scan_items(items, factory, workers=workers, keep_images=annotator is not None):
+                failed += rec.error is not None
+                usage += rec.usage_error
+                digits += len(rec.result.detections) if rec.result else 0
+                if jsonl:
+                    write_jsonl(rec)
+                elif as_json:
+                    collected.append(rec.to_dict())
+                else:
+                    table.add(rec)
+                if csv_writer:
+                    csv_writer.add(rec)
+                if annotator:
+                    annotator.add(rec)
+                progress.advance(task)
+        finally:
+            if table:
+                table.flush()
+            if csv_writer:
+                csv_writer.close()
+    if as_json:
+        write_json(collected)
+    seconds = time.perf_counter() - start
+    if not quiet:
+        rate = len(items) / seconds if seconds > 0 else 0.0
+        err.print(f"{len(items)} images, {digits} digits, {failed} errors, {rate:.1f} images/s")
+    code = exit_status(failed, usage)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
+def train(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the model (.keras); its .tflite, card and plots go beside it.")] = Path("digitcam_model.keras"),
+    data: DataOpt = None,
+    epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs (early stopping may end sooner).")] = 12,
+    batch_size: Annotated[int, typer.Option(min=8)] = 128,
+    learning_rate: Annotated[float, typer.Option(min=1e-6)] = 2e-3,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed and data give the same model.")] = 0,
+    patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better validation accuracy.")] = 4,
+    limit: Annotated[Optional[int], typer.Option(min=100, help="Train on the first N MNIST digits only (a quick try).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run of the same --output from its last checkpoint.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists (needed to replace the shipped model).")] = False,
+) -> None:
+    """Train the CNN on MNIST with camera-like augmentation; writes model, LiteRT file, card and plots.
+
+    Ctrl-C keeps the last finished epoch: run the same command with --resume to continue.
+    """
+    from digitcam.train.pipeline import TrainConfig
+    from digitcam.train.pipeline import train as run
+
+    card = run(TrainConfig(output=output, data=str(data) if data else None, epochs=epochs, batch_size=batch_size,
+                           learning_rate=learning_rate, seed=seed, patience=patience, limit=limit, resume=resume, force=force), err)
+    err.print(f"[bold green]test accuracy {card['test_accuracy']:.4f}[/] on {card['test_digits']} MNIST test digits, "
+              f"{card['epochs']} epochs, {card['training_seconds']:.0f} s; wrote {output}")
+
+
+@app.command("eval")
+def evaluate(
+    model: ModelOpt = None,
+    data: DataOpt = None,
+    labels: Annotated[Optional[Path], typer.Option("--labels", help="Evaluate the whole engine on labelled photos instead (manifest.json layout).")] = None,
+    errors: Annotated[Optional[Path], typer.Option("--errors", help="PNG grid of the misclassified MNIST digits.")] = Path("misclassified.png"),
+    runtime: RuntimeOpt = "auto",
+    min_confidence: ConfOpt = 0.6,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Accuracy of a model on the MNIST test set, or of the engine on labelled photos (--labels)."""
+    from rich.table import Table
+
+    from digitcam.runtime import load_classifier
+
+    out = Console()
+    if labels is not None:
+        from digitcam.evaluate import evaluate_photos
+
+        recognizer = _recognizer(model, runtime, min_confidence)
+        rep = evaluate_photos(recognizer, labels).to_dict()
+        if as_json:
+            print(json.dumps(rep, indent=2))
+            return
+        t = Table(title=f"{labels}", header_style="bold")
+        for col in ("file", "truth", "read", "correct", "false +"):
+            t.add_column(col)
+        for row in rep["per_image"]:
+            t.add_row(row["file"], row["truth"], row["read"], f"{row['correct']}/{row['digits']}", str(row["false_positives"]))
+        out.print(t)
+        out.print(f"{rep['images']} images, {rep['digits']} digits: detection recall {rep['detection_recall']:.1%}, "
+                  f"precision {rep['precision']:.1%}, recall {rep['recall']:.1%}, "
+                  f"{rep['false_positives_per_image']:.2f} false digits per image; true boxes classified alone: {rep['crop_accuracy']:.1%}")
+        return
+    from digitcam.data import load_mnist
+    from digitcam.evaluate import evaluate_mnist, misclassified_grid
+
+    classifier = load_classifier(model, runtime)
+    mnist = load_mnist(data)
+    rep = evaluate_mnist(classifier, mnist.x_test, mnist.y_test)
+    if errors:
+        misclassified_grid(mnist.x_test, mnist.y_test, rep.predicted, rep.wrong, errors)
+    if as_json:
+        print(json.dumps({"model": str(classifier.path), "runtime": classifier.runtime, **rep.to_dict(),
+                          "errors_png": str(errors) if errors else None}, indent=2))
+        return
+    t = Table(title=f"{classifier.path.name} ({classifier.runtime}) on {rep.count} MNIST test digits", header_style="bold")
+    t.add_column("digit", justify="right")
+    t.add_column("count", justify="right")
+    t.add_column("accuracy", justify="right")
+    for d in range(10):
+        t.add_row(str(d), str(int(rep.confusion[d].sum())), f"{rep.per_class[d]:.2%}")
+    out.print(t)
+    cm = Table(title="confusion matrix (rows: true, columns: predicted)", header_style="bold")
+    cm.add_column("")
+    for d in range(10):
+        cm.add_column(str(d), justify="right")
+    for d in range(10):
+        cm.add_row(str(d), *[(f"[bold]{v}[/]" if i == d else (str(v) if v else "[dim]·[/]")) for i, v in enumerate(rep.confusion[d])])
+    out.print(cm)
+    out.print(f"[bold]accuracy {rep.accuracy:.2%}[/] ({len(rep.wrong)} errors)" + (f"; misclassified digits: {errors}" if errors else ""))
+
+
+def main() -> None:
+    """Entry point: runs the app and turns a :class:`DigitcamError` into one line and an exit code."""
+    try:
+        app()
+    except DigitcamError as exc:
+        err.print(f"[bold red]digitcam:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("digitcam: interrupted")
+        sys.exit(130)
+
+
+@app.command()
+def live(
+    source: Annotated[str, typer.Option("--source", "-s", help="Camera index (0, 1...), video file, folder or glob of images, or a stream URL.")] = "0",
+    show: Annotated[bool, typer.Option("--show/--no-show", help="Open a window (needs a display). --no-show runs headless.")] = True,
+    save: Annotated[Optional[Path], typer.Option("--save", help="Write the annotated video to this file (.mp4 or .avi).")] = None,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="Print one JSON object per frame on stdout.")] = False,
+    max_frames: Annotated[Optional[int], typer.Option("--max-frames", min=1, help="Stop after this many frames.")] = None,
+    width: Annotated[Optional[int], typer.Option(min=1, help="Ask the camera for this frame width.")] = None,
+    height: Annotated[Optional[int], typer.Option(min=1, help="Ask the camera for this frame height.")] = None,
+    fps: Annotated[Optional[float], typer.Option(min=1, help="Ask the camera for this frame rate (image folders: playback rate).")] = None,
+    mirror: Annotated[bool, typer.Option("--mirror", help="Flip the picture left-right (selfie view).")] = False,
+    realtime: Annotated[bool, typer.Option("--realtime", help="Play a video file at its own speed, dropping frames the engine cannot keep up with (cameras always do).")] = False,
+    min_confidence: ConfOpt = 0.6,
+    model: ModelOpt = None,
+    runtime: RuntimeOpt = "auto",
+) -> None:
+    """Hold handwritten digits up to the camera and see them read live.
+
+    Keys in the window: q or Esc quits, space pauses, s saves a snapshot, r starts/stops recording.
+    """
+    from rich.table import Table
+
+    from digitcam.live import LiveOptions, run_live
+
+    recognizer = _recognizer(model, runtime, min_confidence)
+    stats = run_live(recognizer, LiveOptions(source=source, show=show, save=save, jsonl=jsonl, max_frames=max_frames,
+                                             mirror=mirror, realtime=realtime, width=width, height=height, fps=fps),
+                     log=lambda m: err.print(m, highlight=False))
+    t = Table(title=f"digitcam live: {stats.ended}", show_header=False, box=None)
+    t.add_row("frames", str(stats.frames))
+    t.add_row("average fps", f"{stats.fps:.1f}")
+    t.add_row("engine ms/frame", f"{stats.engine_ms / max(stats.frames, 1):.1f}")
+    t.add_row("digits seen", str(len(stats.track_ids)))
+    common = sorted(stats.numbers.items(), key=lambda kv: -kv[1])[:8]
+    t.add_row("numbers seen", "  ".join(k for k, _ in common) or "-")
+    if save:
+        t.add_row("video", str(save))
+    err.print(t)
+    if stats.ended == "camera disconnected":
+        raise DigitcamError(f"camera {source} stopped sending frames (disconnected?); {stats.frames} frames were processed")
+
+
+@app.command()
+def bench(
+    what: Annotated[str, typer.Option("--what", help="Comma-separated: engine, scan, live.")] = "engine,scan,live",
+    frames: Annotated[int, typer.Option(min=5, help="Frames per engine case.")] = 60,
+    data: DataOpt = None,
+    model: ModelOpt = None,
+    runtime: RuntimeOpt = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Measure speed on synthetic frames with known digits: the engine, scan on a folder, live on 720p video."""
+    import numpy as np
+    from rich.table import Table
+
+    from digitcam import bench as b
+
+    parts = {p.strip() for p in what.split(",") if p.strip()}
+    unknown = parts - {"engine", "scan", "live"}
+    if unknown:
+        raise DigitcamError(f"unknown --what {', '.join(sorted(unknown))}; choose from engine, scan, live", exit_code=2)
+    recognizer = _recognizer(model, runtime, 0.6)
+    x, y, origin = b.digit_source(str(data) if data else None, np.random.default_rng(0))
+    report: dict = {"runtime": recognizer.classifier.runtime, "digits": origin}
+    out = Console()
+    if "engine" in parts:
+        rows = b.bench_engine(recognizer, x, y, frames=frames)
+        report["engine"] = [r.to_dict() for r in rows]
+        if not as_json:
+            t = Table(title=f"engine, {recognizer.classifier.runtime} runtime, {origin}", header_style="bold")
+            for col in ("frame", "digits", "found", "median ms", "p95 ms", "fps", "find", "normalise", "classify"):
+                t.add_column(col, justify="right")
+            for r in rows:
+                t.add_row(r.size, str(r.digits), f"{r.found:.1f}", f"{r.median_ms:.2f}", f"{r.p95_ms:.2f}", f"{r.fps:.0f}",
+                          f"{r.find_ms:.2f}", f"{r.normalise_ms:.2f}", f"{r.classify_ms:.2f}")
+            out.print(t)
+    if "scan" in parts:
+        def factory():
+            return _recognizer(model, runtime, 0.6)
+
+        report["scan"] = b.bench_scan(factory, x, y)
+        if not as_json:
+            s = report["scan"]
+            out.print(f"scan: {s['images']} JPEG photos 640x480 with 4 digits each, {s['workers']} workers: "
+                      f"[bold]{s['images_per_second']} images/s[/]")
+    if "live" in parts:
+        report["live"] = b.bench_live(recognizer, x, y)
+        if not as_json:
+            lv = report["live"]
+            out.print(f"live: {lv['frames']} frames of 1280x720 video with 10 digits, headless with --save: "
+                      f"[bold]{lv['fps']} fps[/] end to end (engine {lv['engine_ms']} ms/frame)")
+    if as_json:
+        print(json.dumps(report, indent=2))

@@ -1,0 +1,75 @@
+"""The data passed between stages: a digit, a number, and the result for one frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Box = tuple[int, int, int, int]  # x, y, w, h in pixels of the frame
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One digit: where it is, what it reads, how sure the model is."""
+
+    box: Box
+    label: int
+    confidence: float
+    probs: np.ndarray = field(repr=False, compare=False)  # (10,) probabilities of the digits 0-9
+
+    def to_dict(self) -> dict:
+        return {"label": int(self.label), "confidence": round(float(self.confidence), 4), "box": [int(v) for v in self.box]}
+
+
+@dataclass(frozen=True)
+class Number:
+    """Digits on one line with similar height and spacing, read left to right."""
+
+    text: str
+    confidence: float   # the least confident of its digits
+    box: Box
+    digits: tuple[int, ...]  # indices into Result.detections
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "confidence": round(float(self.confidence), 4), "box": [int(v) for v in self.box]}
+
+
+@dataclass
+class Result:
+    """Everything found in one frame: digits in reading order and the numbers they form."""
+
+    width: int
+    height: int
+    detections: list[Detection] = field(default_factory=list)
+    numbers: list[Number] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
+
+    def to_dict(self) -> dict:
+        return {
+            "width": self.width, "height": self.height,
+            "digits": [d.to_dict() for d in self.detections],
+            "numbers": [n.to_dict() for n in self.numbers],
+        }
+
+    @property
+    def text(self) -> str:
+        """The numbers read, separated by two spaces (``42  7  2024``)."""
+        return "  ".join(n.text for n in self.numbers)
+
+
+def union_box(boxes: np.ndarray) -> Box:
+    x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
+    x1, y1 = (boxes[:, 0] + boxes[:, 2]).max(), (boxes[:, 1] + boxes[:, 3]).max()
+    return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Intersection over union of every box in ``a`` with every box in ``b`` (x, y, w, h)."""
+    a = np.asarray(a, np.float64).reshape(-1, 4)
+    b = np.asarray(b, np.float64).reshape(-1, 4)
+    ix = np.minimum(a[:, None, 0] + a[:, None, 2], b[None, :, 0] + b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
+    iy = np.minimum(a[:, None, 1] + a[:, None, 3], b[None, :, 1] + b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
+    inter = np.clip(ix, 0, None) * np.clip(iy, 0, None)
+    union = (a[:, 2] * a[:, 3])[:, None] + (b[:, 2] * b[:, 3])[None] - inter
+    return inter / np.maximum(union, 1e-9)

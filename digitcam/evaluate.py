@@ -1,0 +1,155 @@
+"""Accuracy measurements: a model on MNIST test, and the whole engine on labelled photos.
+
+Photo labels use the layout of ``manifest.json``: a list of ``{"file": ..., "boxes": [[x, y, w,
+h, label], ...]}`` with paths relative to the manifest; a label of -1 marks an unscorable digit.
+A detection matches a true box when its centre lies inside it or IoU >= 0.3, one to one, best
+IoU first.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from digitcam.detections import iou_matrix
+from digitcam.errors import DigitcamError
+from digitcam.normalise import normalise
+from digitcam.recognizer import Recognizer
+from digitcam.runtime import Classifier
+
+
+@dataclass
+class MnistReport:
+    accuracy: float
+    per_class: list[float]
+    confusion: np.ndarray
+    count: int
+    wrong: np.ndarray         # indices of misclassified digits
+    predicted: np.ndarray
+
+    def to_dict(self) -> dict:
+        return {"accuracy": self.accuracy, "count": self.count, "errors": int(len(self.wrong)),
+                "per_class_accuracy": self.per_class, "confusion_matrix": self.confusion.tolist()}
+
+
+def evaluate_mnist(classifier: Classifier, x: np.ndarray, y: np.ndarray, batch: int = 1024) -> MnistReport:
+    from digitcam.train.card import confusion_matrix, per_class_accuracy
+
+    preds = []
+    for i in range(0, len(x), batch):
+        preds.append(classifier.predict(x[i:i + batch].astype(np.float32) / 255.0)[:, :10].argmax(axis=1))
+    pred = np.concatenate(preds) if preds else np.zeros(0, int)
+    cm = confusion_matrix(y, pred)
+    return MnistReport(float((pred == y).mean()) if len(y) else 0.0, per_class_accuracy(cm), cm, int(len(y)),
+                       np.flatnonzero(pred != y), pred)
+
+
+def misclassified_grid(x: np.ndarray, y: np.ndarray, pred: np.ndarray, wrong: np.ndarray, path: Path, limit: int = 100) -> Path:
+    """A PNG grid of misclassified digits, each captioned ``true->predicted``."""
+    cell, cols = 56, 10
+    items = wrong[:limit]
+    rows = max(1, int(np.ceil(len(items) / cols)))
+    sheet = np.zeros((rows * (cell + 14), cols * cell, 3), np.uint8)
+    for k, i in enumerate(items):
+        r, c = divmod(k, cols)
+        tile = cv2.resize(x[i], (cell, cell), interpolation=cv2.INTER_NEAREST)
+        y0 = r * (cell + 14)
+        sheet[y0:y0 + cell, c * cell:(c + 1) * cell] = tile[..., None]
+        cv2.putText(sheet, f"{y[i]}->{pred[i]}", (c * cell + 4, y0 + cell + 11), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (80, 200, 255), 1, cv2.LINE_AA)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(path), sheet):
+        raise DigitcamError(f"cannot write {path}; is the folder writable?")
+    return path
+
+
+def load_manifest(path: Path) -> tuple[Path, list[dict]]:
+    try:
+        entries = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise DigitcamError(f"labels file not found: {path}", exit_code=2) from None
+    except (OSError, ValueError) as exc:
+        raise DigitcamError(f"cannot read labels {path} ({type(exc).__name__}); expected a JSON list of {{file, boxes}}", exit_code=2) from None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and "file" in e and "boxes" in e for e in entries):
+        raise DigitcamError(f"{path}: expected a JSON list of objects with 'file' and 'boxes'", exit_code=2)
+    return Path(path).parent, entries
+
+
+def match(det_boxes: np.ndarray, true_boxes: np.ndarray) -> list[tuple[int, int]]:
+    """One-to-one (detection, truth) pairs: centre inside the true box or IoU >= 0.3, best IoU first."""
+    if len(det_boxes) == 0 or len(true_boxes) == 0:
+        return []
+    iou = iou_matrix(det_boxes, true_boxes)
+    cx = det_boxes[:, 0] + det_boxes[:, 2] / 2.0
+    cy = det_boxes[:, 1] + det_boxes[:, 3] / 2.0
+    t = true_boxes
+    inside = (cx[:, None] >= t[None, :, 0]) & (cx[:, None] <= t[None, :, 0] + t[None, :, 2]) & \
+             (cy[:, None] >= t[None, :, 1]) & (cy[:, None] <= t[None, :, 1] + t[None, :, 3])
+    ok = inside | (iou >= 0.3)
+    pairs, used_d, used_t = [], set(), set()
+    for flat in np.argsort(-(iou + ok * 1.0), axis=None):
+        d, g = np.unravel_index(flat, iou.shape)
+        if ok[d, g] and d not in used_d and g not in used_t:
+            pairs.append((int(d), int(g)))
+            used_d.add(d)
+            used_t.add(g)
+    return pairs
+
+
+@dataclass
+class PhotoReport:
+    images: int = 0
+    truths: int = 0             # scorable true digits
+    found: int = 0              # true digits matched by a detection
+    correct: int = 0            # ... with the right label
+    detections: int = 0         # detections not matched to an unscorable (-1) digit
+    false_positives: int = 0    # detections matched to nothing
+    crop_correct: int = 0       # true boxes cut out and classified alone
+    per_image: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "images": self.images, "digits": self.truths,
+            "detection_recall": self.found / max(self.truths, 1),
+            "precision": self.correct / max(self.detections, 1),
+            "recall": self.correct / max(self.truths, 1),
+            "false_positives_per_image": self.false_positives / max(self.images, 1),
+            "crop_accuracy": self.crop_correct / max(self.truths, 1),
+            "per_image": self.per_image,
+        }
+
+
+def evaluate_photos(recognizer: Recognizer, manifest: Path) -> PhotoReport:
+    from digitcam.images import read_image
+
+    root, entries = load_manifest(manifest)
+    report = PhotoReport()
+    for entry in entries:
+        image = read_image(root / entry["file"])
+        truth = np.array([b[:4] for b in entry["boxes"]], np.float64).reshape(-1, 4)
+        labels = np.array([b[4] for b in entry["boxes"]], int)
+        result = recognizer(image)
+        det = np.array([d.box for d in result.detections], np.float64).reshape(-1, 4)
+        pairs = match(det, truth)
+        matched_d = {d for d, _ in pairs}
+        unscorable = {d for d, g in pairs if labels[g] < 0}
+        right = sum(1 for d, g in pairs if labels[g] >= 0 and result.detections[d].label == labels[g])
+        scorable = int((labels >= 0).sum())
+        fp = len(det) - len(matched_d)
+        report.images += 1
+        report.truths += scorable
+        report.found += sum(1 for _, g in pairs if labels[g] >= 0)
+        report.correct += right
+        report.detections += len(det) - len(unscorable)
+        report.false_positives += fp
+        crops = [normalise(image[int(y):int(y + h), int(x):int(x + w)]) for (x, y, w, h), l in zip(truth, labels) if l >= 0]
+        crop_labels = labels[labels >= 0]
+        crop_pred = recognizer.classifier.predict(np.stack(crops))[:, :10].argmax(axis=1) if crops else np.zeros(0, int)
+        report.crop_correct += int((crop_pred == crop_labels).sum())
+        report.per_image.append({"file": entry["file"], "truth": "".join(str(l) if l >= 0 else "?" for l in labels),
+                                 "read": result.text, "digits": scorable, "correct": right, "false_positives": fp,
+                                 "crop_correct": int((crop_pred == crop_labels).sum())})
+    return report

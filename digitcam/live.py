@@ -1,0 +1,224 @@
+"""``digitcam live``: the frame loop. source -> engine -> tracker -> overlay -> window/video/JSONL."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from digitcam import grouping
+from digitcam.detections import Number, union_box
+from digitcam.errors import DigitcamError
+from digitcam.overlay import as_bgr, draw
+from digitcam.recognizer import Recognizer
+from digitcam.sources import open_source
+from digitcam.tracking import Tracker
+
+WINDOW = "digitcam live"
+QUIT_KEYS = {ord("q"), ord("Q"), 27}
+
+
+@dataclass
+class LiveOptions:
+    source: str = "0"
+    show: bool = True
+    save: Path | None = None
+    jsonl: bool = False
+    max_frames: int | None = None
+    mirror: bool = False
+    realtime: bool = False
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+
+
+@dataclass
+class LiveStats:
+    frames: int = 0
+    seconds: float = 0.0
+    engine_ms: float = 0.0
+    track_ids: set = field(default_factory=set)
+    numbers: dict = field(default_factory=dict)   # text -> frames it was shown in
+    snapshots: list = field(default_factory=list)
+    recordings: list = field(default_factory=list)
+    ended: str = "end of input"
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+def display_available() -> tuple[bool, str]:
+    """Whether an OpenCV window can open here, and why not."""
+    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        return False, "no display available ($DISPLAY is unset)"
+    info = cv2.getBuildInformation()
+    gui = [line for line in info.splitlines() if line.strip().startswith("GUI:")]
+    if gui and gui[0].split(":", 1)[1].strip().upper() in ("NONE", "NO"):
+        return False, "this OpenCV build has no GUI support (opencv-python-headless?)"
+    return True, ""
+
+
+def _writer(path: Path, fps: float, size: tuple[int, int]) -> cv2.VideoWriter:
+    fourcc = cv2.VideoWriter_fourcc(*("mp4v" if path.suffix.lower() in (".mp4", ".m4v", ".mov") else "MJPG"))
+    writer = cv2.VideoWriter(str(path), fourcc, fps, size)
+    if not writer.isOpened():
+        raise DigitcamError(f"cannot write video to {path}; check the folder exists and is writable, and use .mp4 or .avi")
+    return writer
+
+
+def check_output_path(path: Path) -> None:
+    parent = path.expanduser().resolve().parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise DigitcamError(f"cannot write video to {path}: folder {parent} does not exist or is not writable", exit_code=2)
+
+
+def status_line(img: np.ndarray, fps: float, ms: float, text: str, paused: bool, recording: bool) -> None:
+    h, w = img.shape[:2]
+    unit = max(0.5, min(h, w) / 720.0)
+    bar = int(28 * unit) + 6
+    cv2.rectangle(img, (0, 0), (w, bar), (0, 0, 0), -1)
+    msg = f"{fps:5.1f} fps  {ms:5.1f} ms  digits: {text or '-'}"
+    if paused:
+        msg += "  [PAUSED]"
+    cv2.putText(img, msg, (8, bar - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.7 * unit, (255, 255, 255), max(1, int(2 * unit)), cv2.LINE_AA)
+    if recording:
+        cv2.circle(img, (w - int(20 * unit), bar // 2), int(8 * unit), (0, 0, 255), -1)
+
+
+def frame_record(index: int, t: float, width: int, height: int, dets, numbers) -> dict:
+    return {"frame": index, "time": round(t, 3), "width": width, "height": height,
+            "digits": [d.to_dict() for d in dets], "numbers": [n.to_dict() for n in numbers]}
+
+
+def _numbers(dets) -> list[Number]:
+    boxes = np.array([d.box for d in dets]).reshape(-1, 4)
+    out = []
+    if len(dets) == 0:
+        return out
+    order = grouping.reading_order(boxes)
+    dets[:] = [dets[i] for i in order]
+    boxes = boxes[order]
+    for g in grouping.numbers(boxes):
+        out.append(Number("".join(str(dets[i].label) for i in g), min(dets[i].confidence for i in g), union_box(boxes[g]), tuple(g)))
+    return out
+
+
+def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStats:
+    """Run the loop until the input ends, ``max_frames`` is reached or the user quits."""
+    log = log or (lambda msg: print(msg, file=sys.stderr))
+    show = options.show
+    if show:
+        ok, why = display_available()
+        if not ok:
+            if options.save or options.jsonl:
+                log(f"digitcam: {why}; running headless")
+                show = False
+            else:
+                raise DigitcamError(f"{why}; run with --no-show (with --save out.mp4 or --jsonl to see the results)")
+    if options.save:
+        check_output_path(options.save)
+    source = open_source(options.source, options.width, options.height, options.fps, options.realtime)
+    tracker = Tracker()
+    stats = LiveStats()
+    writer = recorder = None
+    paused = False
+    fps_ema, ms_ema = 0.0, 0.0
+    last_time = time.perf_counter()
+    start = last_time
+    canvas = None
+    if show:
+        try:
+            cv2.namedWindow(WINDOW, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
+        except cv2.error:
+            source.close()
+            raise DigitcamError("cannot open a window (this OpenCV build has no GUI support); run with --no-show") from None
+    try:
+        frames = source.frames()
+        while True:
+            if not paused:
+                frame = next(frames, None)
+                if frame is None:
+                    if source.disconnected:
+                        stats.ended = "camera disconnected"
+                    break
+                image = cv2.flip(frame.image, 1) if options.mirror else frame.image
+                result = recognizer(image)
+                dets = tracker.update(result.detections)
+                numbers = _numbers(dets)
+                for t in tracker.tracks:
+                    if t.shown is not None:
+                        stats.track_ids.add(t.id)
+                for n in numbers:
+                    stats.numbers[n.text] = stats.numbers.get(n.text, 0) + 1
+                now = time.perf_counter()
+                dt = now - last_time
+                last_time = now
+                fps_ema = (1.0 / dt if dt > 0 else 0.0) if stats.frames == 0 else 0.9 * fps_ema + 0.1 * (1.0 / max(dt, 1e-6))
+                ms = result.timings.get("total", 0.0)
+                ms_ema = ms if stats.frames == 0 else 0.9 * ms_ema + 0.1 * ms
+                stats.engine_ms += ms
+                stats.frames += 1
+                if options.jsonl:
+                    sys.stdout.write(json.dumps(frame_record(frame.index, frame.time, result.width, result.height, dets, numbers)) + "\n")
+                    sys.stdout.flush()
+                if show or options.save or recorder is not None:
+                    canvas = draw(as_bgr(image), dets, numbers)
+                    status_line(canvas, fps_ema, ms_ema, "  ".join(n.text for n in numbers), paused, recorder is not None)
+                    if options.save:
+                        if writer is None:
+                            writer = _writer(options.save, getattr(source, "fps", 30.0), (canvas.shape[1], canvas.shape[0]))
+                        writer.write(canvas)
+                    if recorder is not None:
+                        recorder.write(canvas)
+                if options.max_frames and stats.frames >= options.max_frames:
+                    stats.ended = f"--max-frames {options.max_frames} reached"
+                    break
+            if show:
+                if canvas is not None:
+                    cv2.imshow(WINDOW, canvas)
+                key = cv2.waitKey(1 if not paused else 30) & 0xFF
+                if key in QUIT_KEYS:
+                    stats.ended = "quit"
+                    break
+                if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
+                    stats.ended = "window closed"
+                    break
+                if key == ord(" "):
+                    paused = not paused
+                    if canvas is not None:
+                        status_line(canvas, fps_ema, ms_ema, "  ".join(n.text for n in numbers), paused, recorder is not None)
+                elif key == ord("s") and canvas is not None:
+                    path = Path(f"digitcam-snapshot-{datetime.now():%Y%m%d-%H%M%S-%f}.png").resolve()
+                    cv2.imwrite(str(path), canvas)
+                    stats.snapshots.append(str(path))
+                    log(f"saved snapshot {path}")
+                elif key == ord("r") and canvas is not None:
+                    if recorder is None:
+                        path = Path(f"digitcam-recording-{datetime.now():%Y%m%d-%H%M%S}.mp4").resolve()
+                        recorder = _writer(path, getattr(source, "fps", 30.0), (canvas.shape[1], canvas.shape[0]))
+                        stats.recordings.append(str(path))
+                        log(f"recording to {path} (press r to stop)")
+                    else:
+                        recorder.release()
+                        recorder = None
+                        log(f"saved recording {stats.recordings[-1]}")
+    except KeyboardInterrupt:
+        stats.ended = "interrupted"
+    finally:
+        stats.seconds = time.perf_counter() - start
+        source.close()
+        for w in (writer, recorder):
+            if w is not None:
+                w.release()
+        if show:
+            cv2.destroyAllWindows()
+            cv2.waitKey(1)
+    return stats

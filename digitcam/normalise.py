@@ -1,0 +1,131 @@
+"""MNIST-style normalisation: any grayscale region -> a 28x28 white-on-black digit.
+
+MNIST digits were made by fitting the ink's bounding box into 20x20 pixels (aspect ratio kept,
+anti-aliased) and placing that in a 28x28 field so that the centre of mass sits at the centre.
+Every crop digitcam classifies, from the camera, a photo, the drawing canvas or the training
+augmentation, goes through :func:`normalise`, so the model always sees the same kind of image.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+SIZE = 28
+BOX = 20
+# MNIST strokes are about 2.5 px wide at 28x28. A thin pen line on a large digit would shrink to
+# a faint hairline, so strokes thinner than this (after scaling) are thickened first.
+MIN_STROKE = 1.6
+TARGET_STROKE = 2.4
+
+_KERNELS = {k: cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)) for k in range(2, 40)}
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Any image (gray, BGR, BGRA; uint8, uint16 or float) as a uint8 grayscale array."""
+    if image.ndim == 3:
+        if image.shape[2] == 1:
+            image = image[:, :, 0]
+        elif image.shape[2] == 4:
+            image = cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+        else:
+            image = cv2.cvtColor(image[:, :, :3], cv2.COLOR_BGR2GRAY)
+    if image.dtype == np.uint8:
+        return image
+    if image.dtype == np.uint16:
+        return (image >> 8).astype(np.uint8)
+    if np.issubdtype(image.dtype, np.floating):
+        finite = np.nan_to_num(image.astype(np.float32), nan=0.0, posinf=1.0, neginf=0.0)
+        scale = 255.0 if finite.size and finite.max() <= 1.0 else 1.0
+        return np.clip(finite * scale, 0, 255).astype(np.uint8)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def ink_mask(gray: np.ndarray) -> np.ndarray:
+    """Binary mask (255 = ink) of a single-digit region, with the polarity found from its border."""
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    inverted = 255 - gray if np.median(border) > 127 else gray
+    if int(inverted.max()) - int(inverted.min()) < 16:
+        return np.zeros_like(gray)
+    _, mask = cv2.threshold(inverted, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return mask
+
+
+def _soft_ink(gray: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Ink intensity in [0, 1]: stretched between paper and ink levels, zero away from the ink."""
+    ink = mask > 0
+    if ink.all() or not ink.any():
+        return ink.astype(np.float32)
+    g = gray.astype(np.float32)
+    ink_level = float(np.median(g[ink]))
+    paper_level = float(np.median(g[~ink]))
+    span = ink_level - paper_level
+    if abs(span) < 1.0:
+        return ink.astype(np.float32)
+    soft = np.clip((g - paper_level) / span, 0.0, 1.0)
+    near = cv2.dilate(mask, _KERNELS[3]) > 0
+    soft[~near] = 0.0
+    soft[ink] = np.maximum(soft[ink], 0.5)
+    return soft
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width of a binary mask in pixels, from area and boundary length."""
+    area = int(np.count_nonzero(mask))
+    if area == 0:
+        return 0.0
+    boundary = area - int(np.count_nonzero(cv2.erode(mask, _KERNELS[3])))
+    return 2.0 * area / max(boundary, 1)
+
+
+def normalise(region: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Turn a region of any size and polarity into a 28x28 float32 MNIST-like digit in [0, 1].
+
+    ``region`` is grayscale or colour; ``mask`` (255 = ink), when the caller already thresholded
+    the region, says where the ink is; otherwise it is found with Otsu's threshold after deciding
+    the polarity from the region's border. An empty or blank region gives an all-zero image.
+    """
+    out = np.zeros((SIZE, SIZE), np.float32)
+    gray = to_gray(np.asarray(region))
+    if gray.size == 0:
+        return out
+    if mask is None:
+        mask = ink_mask(gray)
+    elif mask.dtype != np.uint8:
+        mask = (mask > 0).astype(np.uint8) * 255
+    if not mask.any():
+        return out
+    ink = _soft_ink(gray, mask)
+    # The box includes the anti-aliased rim, as MNIST's 20x20 box did.
+    ys, xs = np.nonzero(ink > 0.1)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    ink, mask = ink[y0:y1, x0:x1], mask[y0:y1, x0:x1]
+
+    h, w = ink.shape
+    scale = BOX / max(h, w)
+    width_after = stroke_width(mask) * scale
+    if width_after < MIN_STROKE and scale < 1.0:
+        grow = int(round((TARGET_STROKE - width_after) / scale))
+        if grow >= 2:
+            k = _KERNELS[min(grow, 39)]
+            pad = grow
+            ink = cv2.dilate(cv2.copyMakeBorder(ink, pad, pad, pad, pad, cv2.BORDER_CONSTANT), k)
+            h, w = ink.shape
+            scale = BOX / max(h, w)
+    nh, nw = max(1, int(round(h * scale))), max(1, int(round(w * scale)))
+    interp = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
+    small = cv2.resize(ink, (nw, nh), interpolation=interp)
+    peak = float(small.max())
+    if peak <= 0:
+        return out
+    small /= peak
+
+    total = float(small.sum())
+    cy = float((small.sum(axis=1) * np.arange(nh)).sum()) / total
+    cx = float((small.sum(axis=0) * np.arange(nw)).sum()) / total
+    # Whole-pixel shift, as MNIST did: a sub-pixel one would blur the digit.
+    dx, dy = round((SIZE - 1) / 2.0 - cx), round((SIZE - 1) / 2.0 - cy)
+    shift = np.float32([[1, 0, dx], [0, 1, dy]])
+    placed = cv2.warpAffine(small, shift, (SIZE, SIZE), flags=cv2.INTER_NEAREST,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    return np.clip(placed, 0.0, 1.0, out=placed)

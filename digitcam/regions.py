@@ -1,0 +1,197 @@
+"""Finding digit-like regions in a frame: threshold, clean, connect, merge strokes, split.
+
+Everything here works on a whole frame at once with OpenCV; the only Python loops run over the
+few dozen connected components that survive the size filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+DARK, LIGHT = 0, 1  # ink polarity: dark ink on light paper, or light ink on a dark board
+
+
+@dataclass(frozen=True)
+class FindConfig:
+    """Tunable geometry of the region finder, in pixels of the working image."""
+
+    min_height: int = 12          # smaller regions are noise (digits from ~15 px are read)
+    max_height_frac: float = 0.95  # taller than this fraction of the frame: an edge or a hand
+    min_contrast: int = 14        # grey levels between ink and the local mean of the page
+    min_fill: float = 0.04        # ink pixels / box area; lower is a thin frame or a line grid
+    max_aspect: float = 4.5       # width / height above this: a line, not digits
+    min_aspect: float = 0.04      # a "1" is thin, but not a hair
+
+
+@dataclass
+class Regions:
+    """Candidate regions of one frame: boxes (N, 4) as x, y, w, h and the component labels."""
+
+    boxes: np.ndarray             # int32 (N, 4)
+    polarity: np.ndarray          # int8 (N,), DARK or LIGHT
+    members: list[np.ndarray]     # component ids of each region in its polarity's label map
+    labels: tuple[np.ndarray, np.ndarray]  # label maps (dark, light) of the working image
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+
+def background(gray: np.ndarray) -> np.ndarray:
+    """The page without its ink: a median over windows a quarter of the frame's short side.
+
+    A median, unlike a mean, is not pulled towards the ink, so the paper (or board) right next to
+    a stroke stays at paper level and no halo of false ink appears around thick strokes. It is
+    computed on a small copy of the frame, which keeps it cheap at any resolution.
+    """
+    h, w = gray.shape
+    f = max(1, min(h, w) // 72)
+    small = cv2.resize(gray, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA) if f > 1 else gray
+    k = max(3, min(small.shape) // 4) | 1
+    bg = cv2.medianBlur(small, min(k, 255))
+    return cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR) if f > 1 else bg
+
+
+def binarize(gray: np.ndarray, min_contrast: int = 14) -> tuple[np.ndarray, np.ndarray]:
+    """Ink masks (dark ink, light ink): pixels that differ from the local page level.
+
+    A local background instead of one global threshold follows uneven light and shadows.
+    """
+    bg = background(gray)
+    smooth = cv2.GaussianBlur(gray, (3, 3), 0)
+    dark = cv2.threshold(cv2.subtract(bg, smooth), min_contrast, 255, cv2.THRESH_BINARY)[1]
+    light = cv2.threshold(cv2.subtract(smooth, bg), min_contrast, 255, cv2.THRESH_BINARY)[1]
+    return dark, light
+
+
+def remove_lines(mask: np.ndarray) -> np.ndarray:
+    """Remove long thin horizontal and vertical rules (notebook paper) from an ink mask."""
+    h, w = mask.shape
+    horiz = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 6, 40), 1)))
+    vert = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 2, 40))))
+    lines = cv2.bitwise_or(horiz, vert)
+    if not lines.any():
+        return mask
+    return cv2.subtract(mask, lines)
+
+
+def _has_lines(stats: np.ndarray, h: int, w: int) -> bool:
+    """Whether any component is long and sparse enough to be (or contain) a ruled line."""
+    if len(stats) == 0:
+        return False
+    long_x = stats[:, 2] >= max(w // 6, 40)
+    long_y = stats[:, 3] >= max(h // 2, 40)
+    sparse = stats[:, 4] < 0.35 * stats[:, 2] * stats[:, 3]
+    return bool(((long_x | long_y) & sparse).any())
+
+
+def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=cv2.CV_32S)
+    return labels, stats[1:]  # drop the background; component i has label i + 1
+
+
+def merge_strokes(boxes: np.ndarray) -> list[list[int]]:
+    """Group boxes that belong to one digit written in several strokes.
+
+    Two pieces merge when they overlap horizontally by half the narrower one and the vertical
+    gap between them is small next to their height (the flag of a 5, a broken 7), or when one
+    sits inside the other. Digits side by side barely overlap horizontally and stay apart.
+    """
+    groups = [[i] for i in range(len(boxes))]
+    cur = boxes.astype(np.float64).copy()
+    changed = True
+    while changed and len(groups) > 1:
+        changed = False
+        x0, y0 = cur[:, 0], cur[:, 1]
+        x1, y1 = x0 + cur[:, 2], y0 + cur[:, 3]
+        ox = np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None])
+        gy = np.maximum(y0[:, None], y0[None]) - np.minimum(y1[:, None], y1[None])
+        minw = np.minimum(cur[:, 2][:, None], cur[:, 2][None])
+        maxh = np.maximum(cur[:, 3][:, None], cur[:, 3][None])
+        merged_h = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
+        merged_w = np.maximum(x1[:, None], x1[None]) - np.minimum(x0[:, None], x0[None])
+        join = (ox >= 0.5 * minw) & (gy <= 0.3 * maxh) & (merged_h <= 1.6 * maxh) & (merged_w <= 1.2 * merged_h)
+        np.fill_diagonal(join, False)
+        if not join.any():
+            break
+        i, j = np.argwhere(join)[0]
+        groups[i] += groups[j]
+        nx0, ny0 = min(x0[i], x0[j]), min(y0[i], y0[j])
+        cur[i] = [nx0, ny0, max(x1[i], x1[j]) - nx0, max(y1[i], y1[j]) - ny0]
+        cur = np.delete(cur, j, axis=0)
+        del groups[j]
+        changed = True
+    return groups
+
+
+def _drop_nested(boxes: np.ndarray, polarity: np.ndarray) -> np.ndarray:
+    """Keep-mask that drops regions lying inside a larger region of the other polarity.
+
+    The paper inside a dark "0" is lighter than its surroundings and shows up as a light region;
+    it is not a digit of its own.
+    """
+    x0, y0 = boxes[:, 0], boxes[:, 1]
+    x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
+    inside = (x0[:, None] >= x0[None] - 2) & (y0[:, None] >= y0[None] - 2) & (x1[:, None] <= x1[None] + 2) & (y1[:, None] <= y1[None] + 2)
+    other = polarity[:, None] != polarity[None]
+    area = boxes[:, 2] * boxes[:, 3]
+    bigger = area[None] > area[:, None]
+    return ~(inside & other & bigger).any(axis=1)
+
+
+def find_regions(gray: np.ndarray, config: FindConfig = FindConfig()) -> Regions:
+    """Candidate digit regions of a uint8 grayscale frame, both ink polarities."""
+    h, w = gray.shape
+    dark, light = binarize(gray, config.min_contrast)
+    all_boxes, all_pol, all_members, label_maps = [], [], [], []
+    for pol, mask in ((DARK, dark), (LIGHT, light)):
+        labels, stats = _components(mask)
+        if _has_lines(stats, h, w):  # rules touching digits would glue them together: cut them out
+            mask = remove_lines(mask)
+            labels, stats = _components(mask)
+        label_maps.append(labels)
+        # Specks are noise, but a piece of a digit may be small: keep pieces from a third of the
+        # minimum height, decide on whole (merged) regions below.
+        keep = np.flatnonzero((stats[:, 3] >= config.min_height // 3) & (stats[:, 4] >= 6))
+        if keep.size == 0:
+            continue
+        if keep.size > 400:  # a textured surface, not a page of digits: keep the biggest pieces
+            keep = keep[np.argsort(stats[keep, 4])[-400:]]
+        boxes = stats[keep, :4]
+        for group in merge_strokes(boxes):
+            ids = keep[group]
+            gx0, gy0 = stats[ids, 0].min(), stats[ids, 1].min()
+            gx1 = (stats[ids, 0] + stats[ids, 2]).max()
+            gy1 = (stats[ids, 1] + stats[ids, 3]).max()
+            bw, bh = gx1 - gx0, gy1 - gy0
+            fill = stats[ids, 4].sum() / float(bw * bh)
+            aspect = bw / float(bh)
+            if (bh < config.min_height or bh > config.max_height_frac * h or fill < config.min_fill
+                    or aspect > config.max_aspect or aspect < config.min_aspect):
+                continue
+            if gx0 == 0 and gy0 == 0 and bw == w and bh == h:
+                continue
+            all_boxes.append((gx0, gy0, bw, bh))
+            all_pol.append(pol)
+            all_members.append(ids + 1)
+    if not all_boxes:
+        empty = np.zeros((0, 4), np.int32)
+        return Regions(empty, np.zeros(0, np.int8), [], tuple(label_maps) if len(label_maps) == 2 else (None, None))
+    boxes = np.asarray(all_boxes, np.int32)
+    polarity = np.asarray(all_pol, np.int8)
+    keep = _drop_nested(boxes, polarity)
+    return Regions(boxes[keep], polarity[keep], [m for m, k in zip(all_members, keep) if k], (label_maps[0], label_maps[1]))
+
+
+def region_mask(regions: Regions, i: int, pad: int = 0) -> tuple[tuple[int, int, int, int], np.ndarray]:
+    """The padded box of region ``i`` and its ink mask (255 where its own components are)."""
+    x, y, w, h = (int(v) for v in regions.boxes[i])
+    labels = regions.labels[int(regions.polarity[i])]
+    H, W = labels.shape
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    x1, y1 = min(W, x + w + pad), min(H, y + h + pad)
+    crop = labels[y0:y1, x0:x1]
+    mask = np.isin(crop, regions.members[i]).astype(np.uint8) * 255
+    return (x0, y0, x1 - x0, y1 - y0), mask

@@ -1,0 +1,162 @@
+"""Where live frames come from: a camera, a video file, a stream URL, or a folder/glob of images.
+
+Cameras and ``--realtime`` sources are read in their own thread that keeps only the newest
+frame: when the engine is slower than the camera, frames are dropped, never queued, so the
+picture never lags behind reality. Files are otherwise read frame by frame, in order.
+"""
+
+from __future__ import annotations
+
+import glob
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from digitcam.errors import DigitcamError
+from digitcam.images import ImageError, is_image_path, read_image
+
+
+@dataclass
+class Frame:
+    index: int
+    time: float          # seconds since the source opened (video: position in the file)
+    image: np.ndarray
+
+
+def parse_source(spec: str) -> int | str:
+    """A camera index for ``"0"``, ``"1"``...; the string itself for files, folders, globs and URLs."""
+    return int(spec) if spec.strip().isdigit() else spec
+
+
+def _camera_hint(index: int) -> str:
+    hint = f"no camera at index {index}, or it is busy in another program; try --source {index + 1}, or a video file with --source clip.mp4"
+    if sys.platform == "darwin":
+        hint += "; on macOS allow camera access for your terminal in System Settings > Privacy & Security > Camera"
+    elif sys.platform.startswith("linux"):
+        hint += "; list cameras with: ls /dev/video*"
+    return hint
+
+
+class VideoSource:
+    """Frames from OpenCV's VideoCapture (camera, file or URL)."""
+
+    def __init__(self, spec: int | str, width: int | None = None, height: int | None = None, fps: float | None = None,
+                 realtime: bool | None = None, reconnect_seconds: float = 3.0) -> None:
+        self.spec, self.is_camera = spec, isinstance(spec, int)
+        self.realtime = self.is_camera if realtime is None else (realtime or self.is_camera)
+        self.reconnect_seconds = reconnect_seconds
+        self.disconnected = False
+        if not self.is_camera and "://" not in str(spec) and not Path(str(spec)).exists():
+            raise DigitcamError(f"no such video file or folder: {spec}; pass a camera index (0), a video file, a folder of images or a URL", exit_code=2)
+        self.cap = cv2.VideoCapture(spec)
+        if not self.cap.isOpened():
+            if self.is_camera:
+                raise DigitcamError(_camera_hint(spec))
+            raise DigitcamError(f"cannot open video {spec}: not a video OpenCV can read (corrupt, or a codec it lacks)")
+        if width:
+            self.cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        if height:
+            self.cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        if fps:
+            self.cap.set(cv2.CAP_PROP_FPS, fps)
+        self.fps = self.cap.get(cv2.CAP_PROP_FPS) or 30.0
+        if not (0 < self.fps < 1000):
+            self.fps = 30.0
+        self._latest: tuple[int, float, np.ndarray] | None = None
+        self._cond = threading.Condition()
+        self._done = False
+        self._thread: threading.Thread | None = None
+        self.dropped = 0
+
+    def _grab_loop(self) -> None:
+        index, start, lost_since = 0, time.perf_counter(), None
+        while not self._done:
+            ok, image = self.cap.read()
+            if not ok:
+                if not self.is_camera:
+                    break
+                lost_since = lost_since or time.perf_counter()
+                if time.perf_counter() - lost_since > self.reconnect_seconds:
+                    self.disconnected = True
+                    break
+                time.sleep(0.1)
+                continue
+            lost_since = None
+            with self._cond:
+                if self._latest is not None:
+                    self.dropped += 1
+                self._latest = (index, time.perf_counter() - start, image)
+                self._cond.notify()
+            index += 1
+            if not self.is_camera:  # a file read as if live: pace it at its own frame rate
+                time.sleep(max(0.0, start + index / self.fps - time.perf_counter()))
+        with self._cond:
+            self._done = True
+            self._cond.notify()
+
+    def frames(self) -> Iterator[Frame]:
+        if not self.realtime:
+            index = 0
+            while True:
+                ok, image = self.cap.read()
+                if not ok:
+                    return
+                yield Frame(index, index / self.fps, image)
+                index += 1
+        self._thread = threading.Thread(target=self._grab_loop, name="grab", daemon=True)
+        self._thread.start()
+        while True:
+            with self._cond:
+                while self._latest is None and not self._done:
+                    self._cond.wait(0.5)
+                if self._latest is None:
+                    return
+                index, t, image = self._latest
+                self._latest = None
+            yield Frame(index, t, image)
+
+    def close(self) -> None:
+        self._done = True
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        self.cap.release()
+
+
+class ImageSequence:
+    """A folder or glob of images, played as frames in name order."""
+
+    def __init__(self, spec: str, fps: float | None = None) -> None:
+        path = Path(spec).expanduser()
+        files = sorted(p for p in path.iterdir() if p.is_file() and is_image_path(p)) if path.is_dir() else \
+            sorted(Path(p) for p in glob.glob(str(path), recursive=True) if is_image_path(Path(p)))
+        if not files:
+            raise DigitcamError(f"no images found in {spec}; give a folder or a glob of image files", exit_code=2)
+        self.files, self.fps, self.is_camera, self.disconnected, self.dropped = files, fps or 10.0, False, False, 0
+
+    def frames(self) -> Iterator[Frame]:
+        for i, p in enumerate(self.files):
+            try:
+                image = read_image(p)
+            except ImageError:
+                continue
+            yield Frame(i, i / self.fps, image)
+
+    def close(self) -> None:
+        pass
+
+
+def open_source(spec: str, width: int | None = None, height: int | None = None, fps: float | None = None,
+                realtime: bool = False):
+    """Open what ``--source`` names: camera index, video file, URL, folder or glob of images."""
+    target = parse_source(spec)
+    if isinstance(target, str) and "://" not in target:
+        p = Path(target).expanduser()
+        if p.is_dir() or (not p.exists() and any(c in target for c in "*?[")):
+            return ImageSequence(target, fps)
+    return VideoSource(target, width, height, fps, realtime=realtime or None)

@@ -1,0 +1,1 @@
+"""The training pipeline for digitcam's CNN (installed as ``digitcam.train``)."""
