@@ -336,3 +336,20 @@ def bench(
                       f"[bold]{lv['fps']} fps[/] end to end (engine {lv['engine_ms']} ms/frame)")
     if as_json:
         print(json.dumps(report, indent=2))
+
+
+@app.command("draw")
+def draw_cmd(
+    model: ModelOpt = None,
+    runtime: RuntimeOpt = "auto",
+    min_confidence: ConfOpt = 0.3,
+    size: Annotated[int, typer.Option(min=200, max=1200, help="Canvas size in pixels.")] = 400,
+) -> None:
+    """Draw digits with the mouse and watch the model read them (the inspiration app, in a window).
+
+    Left drag draws; right button or c clears; u undoes; + and - (or the wheel) change the pen;
+    s saves the canvas and its 28x28 model input; q or Esc quits.
+    """
+    from digitcam.draw_app import run_draw
+
+    run_draw(_recognizer(model, runtime, min_confidence), size=size, log=lambda m: err.print(m, highlight=False))

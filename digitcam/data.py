@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def load_file(path: Path) -> Mnist:
             checksum = _checksum([path])
     except DigitcamError:
         raise
-    except (OSError, ValueError, EOFError, KeyError) as exc:
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
         raise DigitcamError(f"cannot read MNIST from {path} ({type(exc).__name__}); is the file complete?") from None
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]

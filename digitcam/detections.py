@@ -17,6 +17,7 @@ class Detection:
     label: int
     confidence: float
     probs: np.ndarray = field(repr=False, compare=False)  # (10,) probabilities of the digits 0-9
+    crop: np.ndarray | None = field(default=None, repr=False, compare=False)  # the 28x28 input the model saw
 
     def to_dict(self) -> dict:
         return {"label": int(self.label), "confidence": round(float(self.confidence), 4), "box": [int(v) for v in self.box]}

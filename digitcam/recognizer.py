@@ -27,6 +27,7 @@ class Candidate:
     piece: int         # 0 for the whole region, else 1..n of a split into n
     pieces: int        # n, or 1 for the whole region
     box: tuple[int, int, int, int]
+    crop: np.ndarray | None = None
 
 
 def _cuts(mask: np.ndarray, n: int) -> list[int]:
@@ -123,6 +124,8 @@ class Recognizer:
         t2 = time.perf_counter()
         probs = self.classifier.predict(batch)
         t3 = time.perf_counter()
+        for j, c in enumerate(cands):
+            c.crop = batch[j]
         result = self._detections(choose(cands, probs) if len(cands) else [], scale, width, height)
         t4 = time.perf_counter()
         result.timings = {"find": (t1 - t0) * 1e3, "normalise": (t2 - t1) * 1e3, "classify": (t3 - t2) * 1e3,
@@ -150,9 +153,9 @@ class Recognizer:
         read = grouping.reading_order(boxes)
         dets = []
         for j in read:
-            _, p = keep[idx[j]]
+            c, p = keep[idx[j]]
             digits = p[:10] / max(float(p[:10].sum()), 1e-9)
-            dets.append(Detection(tuple(int(v) for v in boxes[j]), int(digits.argmax()), float(p[:10].max()), digits))
+            dets.append(Detection(tuple(int(v) for v in boxes[j]), int(digits.argmax()), float(p[:10].max()), digits, c.crop))
         result.detections = dets
         det_boxes = np.array([d.box for d in dets]).reshape(-1, 4)
         for group in grouping.numbers(det_boxes):

@@ -12,6 +12,8 @@ import cv2
 import numpy as np
 
 DARK, LIGHT = 0, 1  # ink polarity: dark ink on light paper, or light ink on a dark board
+LIGHT_INK_MAX_BG = 120  # light ink needs a background darker than this (board, screen, canvas)
+DARK_INK_MIN_BG = 45    # dark ink needs a background lighter than this (paper, even in shadow)
 
 
 @dataclass(frozen=True)
@@ -54,12 +56,12 @@ def background(gray: np.ndarray) -> np.ndarray:
     return cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR) if f > 1 else bg
 
 
-def binarize(gray: np.ndarray, min_contrast: int = 14) -> tuple[np.ndarray, np.ndarray]:
+def binarize(gray: np.ndarray, min_contrast: int = 14, bg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Ink masks (dark ink, light ink): pixels that differ from the local page level.
 
     A local background instead of one global threshold follows uneven light and shadows.
     """
-    bg = background(gray)
+    bg = background(gray) if bg is None else bg
     smooth = cv2.GaussianBlur(gray, (3, 3), 0)
     dark = cv2.threshold(cv2.subtract(bg, smooth), min_contrast, 255, cv2.THRESH_BINARY)[1]
     light = cv2.threshold(cv2.subtract(smooth, bg), min_contrast, 255, cv2.THRESH_BINARY)[1]
@@ -67,14 +69,22 @@ def binarize(gray: np.ndarray, min_contrast: int = 14) -> tuple[np.ndarray, np.n
 
 
 def remove_lines(mask: np.ndarray) -> np.ndarray:
-    """Remove long thin horizontal and vertical rules (notebook paper) from an ink mask."""
+    """Remove long thin horizontal and vertical rules (notebook paper) from an ink mask.
+
+    Strokes that crossed a rule are cut by its removal; a short closing across the cut joins
+    them again, so a digit written over a line stays one piece.
+    """
     h, w = mask.shape
     horiz = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 6, 40), 1)))
     vert = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 2, 40))))
-    lines = cv2.bitwise_or(horiz, vert)
-    if not lines.any():
+    if not horiz.any() and not vert.any():
         return mask
-    return cv2.subtract(mask, lines)
+    out = cv2.subtract(mask, cv2.bitwise_or(horiz, vert))
+    if horiz.any():
+        out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 7)))
+    if vert.any():
+        out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 1)))
+    return out
 
 
 def _has_lines(stats: np.ndarray, h: int, w: int) -> bool:
@@ -112,7 +122,7 @@ def merge_strokes(boxes: np.ndarray) -> list[list[int]]:
         maxh = np.maximum(cur[:, 3][:, None], cur[:, 3][None])
         merged_h = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
         merged_w = np.maximum(x1[:, None], x1[None]) - np.minimum(x0[:, None], x0[None])
-        join = (ox >= 0.5 * minw) & (gy <= 0.3 * maxh) & (merged_h <= 1.6 * maxh) & (merged_w <= 1.2 * merged_h)
+        join = (ox >= 0.5 * minw) & (gy <= 0.25 * maxh) & (merged_h <= 2.1 * maxh) & (merged_w <= 1.2 * merged_h)
         np.fill_diagonal(join, False)
         if not join.any():
             break
@@ -144,7 +154,8 @@ def _drop_nested(boxes: np.ndarray, polarity: np.ndarray) -> np.ndarray:
 def find_regions(gray: np.ndarray, config: FindConfig = FindConfig()) -> Regions:
     """Candidate digit regions of a uint8 grayscale frame, both ink polarities."""
     h, w = gray.shape
-    dark, light = binarize(gray, config.min_contrast)
+    bg = background(gray)
+    dark, light = binarize(gray, config.min_contrast, bg)
     all_boxes, all_pol, all_members, label_maps = [], [], [], []
     for pol, mask in ((DARK, dark), (LIGHT, light)):
         labels, stats = _components(mask)
@@ -172,6 +183,11 @@ def find_regions(gray: np.ndarray, config: FindConfig = FindConfig()) -> Regions
                     or aspect > config.max_aspect or aspect < config.min_aspect):
                 continue
             if gx0 == 0 and gy0 == 0 and bw == w and bh == h:
+                continue
+            # Nothing is written lighter than white paper, nor darker than a blackboard: such
+            # regions are the page between strokes, or glare.
+            level = int(bg[gy0 + bh // 2, gx0 + bw // 2])
+            if (pol == LIGHT and level > LIGHT_INK_MAX_BG) or (pol == DARK and level < DARK_INK_MIN_BG):
                 continue
             all_boxes.append((gx0, gy0, bw, bh))
             all_pol.append(pol)
