@@ -69,21 +69,26 @@ def binarize(gray: np.ndarray, min_contrast: int = 14, bg: np.ndarray | None = N
 
 
 def remove_lines(mask: np.ndarray) -> np.ndarray:
-    """Remove long thin horizontal and vertical rules (notebook paper) from an ink mask.
+    """Remove ruled lines (long, thin, horizontal or vertical) from an ink mask.
 
-    Strokes that crossed a rule are cut by its removal; a short closing across the cut joins
-    them again, so a digit written over a line stays one piece.
+    A rule spans at least half the frame and is only a few pixels thick; a digit's bar, even a
+    long one in a close-up, is shorter or thicker. Strokes that crossed a rule are cut by its
+    removal; a short closing across the cut joins them again.
     """
     h, w = mask.shape
-    horiz = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 6, 40), 1)))
-    vert = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 2, 40))))
+    thin = max(4, min(h, w) // 100)
+    rect = cv2.getStructuringElement
+    horiz = cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (max(w // 2, 40), 1)))
+    horiz = cv2.subtract(horiz, cv2.morphologyEx(horiz, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, thin + 1))))
+    vert = cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, max(h // 2, 40))))
+    vert = cv2.subtract(vert, cv2.morphologyEx(vert, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (thin + 1, 1))))
     if not horiz.any() and not vert.any():
         return mask
     out = cv2.subtract(mask, cv2.bitwise_or(horiz, vert))
     if horiz.any():
-        out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 7)))
+        out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, thin + 3)))
     if vert.any():
-        out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 1)))
+        out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (thin + 3, 1)))
     return out
 
 
@@ -91,7 +96,7 @@ def _has_lines(stats: np.ndarray, h: int, w: int) -> bool:
     """Whether any component is long and sparse enough to be (or contain) a ruled line."""
     if len(stats) == 0:
         return False
-    long_x = stats[:, 2] >= max(w // 6, 40)
+    long_x = stats[:, 2] >= max(w // 2, 40)
     long_y = stats[:, 3] >= max(h // 2, 40)
     sparse = stats[:, 4] < 0.35 * stats[:, 2] * stats[:, 3]
     return bool(((long_x | long_y) & sparse).any())

@@ -1,0 +1,153 @@
+"""The recognition engine on scenes built here: MNIST digits rendered onto synthetic paper."""
+
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from digitcam.evaluate import match
+from digitcam.synth import render_scene
+
+CONDITIONS = {
+    "plain": {},
+    "perspective_blur_jpeg": {"perspective": 0.06, "blur": 1.0, "jpeg": 60},
+    "ruled": {"paper": "ruled"},
+    "squared": {"paper": "squared", "noise": 4.0},
+    "dark_background": {"dark_background": True},
+    "small_digits": {"height": (16, 24), "count": 8},
+}
+
+
+def score(recognizer, scenes):
+    truths = found = right = dets = 0
+    for scene in scenes:
+        result = recognizer(scene.image)
+        truth = np.array([b[:4] for b in scene.boxes], float).reshape(-1, 4)
+        labels = [b[4] for b in scene.boxes]
+        det = np.array([d.box for d in result.detections], float).reshape(-1, 4)
+        pairs = match(det, truth)
+        truths += len(truth)
+        dets += len(det)
+        found += len(pairs)
+        right += sum(result.detections[d].label == labels[g] for d, g in pairs)
+    return found / truths, right / max(dets, 1), right / truths
+
+
+@pytest.mark.parametrize("name", list(CONDITIONS))
+def test_recall_and_precision_on_synthetic_pages(recognizer, mnist_sample, name):
+    x, y = mnist_sample
+    rng = np.random.default_rng(abs(hash(name)) % 2**32)
+    kw = {"count": 6, "height": (28, 60), **CONDITIONS[name]}
+    scenes = []
+    for i in range(6):
+        idx = rng.choice(len(x), kw["count"], replace=False)
+        scenes.append(render_scene(x[idx], y[idx], rng, **kw))
+    detection_recall, precision, recall = score(recognizer, scenes)
+    assert detection_recall >= 0.9, (name, detection_recall)
+    assert precision >= 0.85, (name, precision)
+    assert recall >= 0.8, (name, recall)
+
+
+def test_numbers_and_reading_order(recognizer, mnist_sample):
+    x, y = mnist_sample
+    # pick clearly written digits: those the model reads right on their own
+    good = np.flatnonzero(recognizer.classifier.predict(x[:200] / 255.0)[:, :10].argmax(1) == y[:200])
+    rng = np.random.default_rng(7)
+    idx = rng.choice(good, 9, replace=False)
+    scene = render_scene(x[idx], y[idx], rng, size=(480, 640), count=9, height=(44, 50), group=(3, 3))
+    result = recognizer(scene.image)
+    assert [n.text for n in result.numbers] == scene.numbers
+    assert "".join(str(d.label) for d in result.detections) == "".join(scene.numbers)
+    assert result.text == "  ".join(scene.numbers)
+    ys = [d.box[1] for d in result.detections]
+    assert ys[0] <= ys[-1] + 5, "reading order goes top to bottom"
+
+
+def test_touching_digits_are_split(recognizer, mnist_sample):
+    x, y = mnist_sample
+    good = np.flatnonzero(recognizer.classifier.predict(x[:200] / 255.0)[:, :10].argmax(1) == y[:200])
+    ok = 0
+    for k in range(6):
+        a, b = good[2 * k], good[2 * k + 1]
+        pair = np.hstack([x[a][:, 4:24], x[b][:, 4:24]])  # 40 px wide: the two digits touch
+        pair = cv2.dilate(pair, np.ones((2, 2), np.uint8))
+        page = np.full((200, 300), 230, np.uint8)
+        big = cv2.resize(pair, (160, 112), interpolation=cv2.INTER_CUBIC)
+        page[40:152, 70:230] = np.minimum(page[40:152, 70:230], 255 - big)
+        labels = [d.label for d in recognizer(page).detections]
+        ok += labels == [int(y[a]), int(y[b])]
+    assert ok >= 4, ok
+
+
+@pytest.mark.parametrize("kind", ["noise", "gradient", "ruled", "squared", "text", "blank", "shadow"])
+def test_digit_free_images_give_no_digits(recognizer, kind):
+    rng = np.random.default_rng(3)
+    h, w = 480, 640
+    img = np.full((h, w, 3), 215, np.uint8)
+    if kind == "noise":
+        img = np.clip(img + rng.normal(0, 8, img.shape), 0, 255).astype(np.uint8)
+    elif kind == "gradient":
+        img = np.tile(np.linspace(60, 240, w, dtype=np.float32)[None, :, None], (h, 1, 3)).astype(np.uint8)
+    elif kind in ("ruled", "squared"):
+        for v in range(15, h, 30):
+            cv2.line(img, (0, v), (w, v), (200, 150, 120), 1)
+        if kind == "squared":
+            for v in range(15, w, 30):
+                cv2.line(img, (v, 0), (v, h), (200, 150, 120), 1)
+    elif kind == "text":
+        for i, line in enumerate(["Hello world", "WHERE ARE WE", "make the kettle hum", "#&@ % *"]):
+            cv2.putText(img, line, (20, 80 + 100 * i), cv2.FONT_HERSHEY_SIMPLEX, 1.4, (30, 30, 30), 3)
+    elif kind == "shadow":
+        cv2.fillPoly(img, [np.array([[0, 300], [640, 260], [640, 480], [0, 480]], np.int32)], (90, 90, 95))
+        img = cv2.GaussianBlur(img, (0, 0), 3)
+    result = recognizer(img)
+    allowed = 1 if kind == "text" else 0
+    assert len(result.detections) <= allowed, [(d.label, d.confidence, d.box) for d in result.detections]
+
+
+@pytest.mark.parametrize("frame", [
+    np.zeros((1, 1), np.uint8), np.zeros((0, 0), np.uint8), np.zeros((5, 0, 3), np.uint8), np.zeros((2, 2, 3), np.uint8),
+    np.full((480, 640), 255, np.uint8), np.zeros((480, 640, 4), np.uint8), np.random.default_rng(0).random((300, 300)),
+    np.full((300, 300), 40000, np.uint16), np.zeros((3,), np.uint8),
+], ids=["1x1", "0x0", "5x0", "2x2", "white", "bgra", "float", "uint16", "1d"])
+def test_odd_frames_do_not_crash(recognizer, frame):
+    result = recognizer(frame)
+    assert result.detections == [] or all(0 <= d.label <= 9 for d in result.detections)
+
+
+def test_huge_frame_finishes_quickly(recognizer):
+    frame = np.full((10000, 10000), 230, np.uint8)
+    cv2.putText(frame, "4", (4000, 6000), cv2.FONT_HERSHEY_SIMPLEX, 60, 20, 150)
+    start = time.perf_counter()
+    result = recognizer(frame)
+    assert time.perf_counter() - start < 20  # a hang guard, not a benchmark
+    assert result.width == 10000 and result.height == 10000
+    for d in result.detections:
+        assert 0 <= d.box[0] < 10000 and 0 <= d.box[1] < 10000
+
+
+def test_colour_ink_and_sixteen_bit_frames(recognizer, mnist_sample):
+    x, y = mnist_sample
+    rng = np.random.default_rng(11)
+    scene = render_scene(x[:5], y[:5], rng, count=5, height=(40, 50))
+    base = [d.label for d in recognizer(scene.image).detections]
+    deep = scene.image.astype(np.uint16) * 257
+    assert [d.label for d in recognizer(deep).detections] == base
+    gray = cv2.cvtColor(scene.image, cv2.COLOR_BGR2GRAY)
+    assert [d.label for d in recognizer(gray).detections] == base
+
+
+def test_one_batched_model_call_per_frame(recognizer, mnist_sample, monkeypatch):
+    x, y = mnist_sample
+    scene = render_scene(x[:8], y[:8], np.random.default_rng(5), count=8)
+    calls = []
+    original = recognizer.classifier._run
+
+    def counting(batch):
+        calls.append(len(batch))
+        return original(batch)
+
+    monkeypatch.setattr(recognizer.classifier, "_run", counting)
+    result = recognizer(scene.image)
+    assert len(calls) == 1 and calls[0] >= len(result.detections) >= 6

@@ -1,0 +1,131 @@
+"""Real OpenCV windows under Xvfb: the live overlay and the draw canvas, driven with xdotool."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from test_live import make_test_video
+
+TOOLS = ("Xvfb", "xdotool", "import")
+pytestmark = pytest.mark.skipif(not all(shutil.which(t) for t in TOOLS),
+                                reason="needs Xvfb, xdotool and ImageMagick (installed by .ci/run)")
+GREEN = np.array([60, 220, 60])  # digitcam.overlay.DIGIT_COLOUR, BGR
+
+
+@pytest.fixture(scope="module")
+def display():
+    for n in range(90, 130):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            break
+    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        if Path(f"/tmp/.X11-unix/X{n}").exists():
+            break
+        time.sleep(0.05)
+    yield f":{n}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def gui_env(display: str) -> dict:
+    fonts = "/usr/share/fonts/truetype/dejavu"
+    return {**os.environ, "DISPLAY": display, "QT_QPA_FONTDIR": fonts if Path(fonts).is_dir() else os.environ.get("QT_QPA_FONTDIR", "")}
+
+
+def xdo(env: dict, *args: str, timeout: float = 30) -> str:
+    return subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True, timeout=timeout, check=True).stdout
+
+
+def find_window(env: dict, name: str, proc: subprocess.Popen) -> tuple[str, int, int]:
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        assert proc.poll() is None, proc.communicate()[1][-2000:]
+        out = subprocess.run(["xdotool", "search", "--name", name], env=env, capture_output=True, text=True).stdout.split()
+        if out:
+            wid = out[-1]
+            geo = dict(line.split("=") for line in xdo(env, "getwindowgeometry", "--shell", wid).splitlines() if "=" in line)
+            return wid, int(geo["X"]), int(geo["Y"])
+        time.sleep(0.2)
+    raise AssertionError(f"window {name!r} never appeared")
+
+
+def screenshot(env: dict, path: Path) -> np.ndarray:
+    subprocess.run(["import", "-window", "root", str(path)], env=env, check=True, timeout=30)
+    return cv2.imread(str(path))
+
+
+def test_live_window_shows_the_overlay_and_quits_on_q(display, tmp_path, mnist_sample, classifier):
+    x, y = mnist_sample
+    good = np.flatnonzero(classifier.predict(x[:300] / 255.0)[:, :10].argmax(1) == y[:300])
+    idx = good[[1, 2, 3, 4]]
+    video = tmp_path / "v.avi"
+    truth = make_test_video(video, x[idx], y[idx], frames=300)
+    env = gui_env(display)
+    proc = subprocess.Popen([sys.executable, "-m", "digitcam", "live", "--source", str(video), "--realtime"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wid, wx, wy = find_window(env, "digitcam live", proc)
+        time.sleep(3.0)  # let the tracker settle so labels are shown
+        shot = screenshot(env, Path(os.environ.get("DIGITCAM_SHOT_DIR", tmp_path)) / "live_window.png")
+        h, w = 360, 480
+        view = shot[wy:wy + h, wx:wx + w]
+        green = np.all(np.abs(view.astype(int) - GREEN) < 40, axis=2)
+        assert green.sum() > 200, "no digit boxes drawn"
+        hits = 0
+        for bx, by, bw, bh, _ in truth[0]:
+            x0, y0 = int(max(0, bx - 18)), int(max(0, by - 18))
+            ring = green[y0:int(by + bh + 18), x0:int(bx + bw + 18)]
+            hits += ring.sum() > 20
+        assert hits >= 3, f"boxes are not where the digits are ({hits} of {len(truth[0])})"
+        status = view[:20, :200]
+        assert (status.max(axis=2) < 30).mean() > 0.5, "the status bar is missing"
+        xdo(env, "key", "--window", wid, "q")
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err[-2000:]
+    assert "Traceback" not in err and "quit" in err
+
+
+def test_draw_window_reads_a_stroke(display, tmp_path):
+    env = gui_env(display)
+    proc = subprocess.Popen([sys.executable, "-m", "digitcam", "draw"], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wid, wx, wy = find_window(env, "digitcam draw", proc)
+        time.sleep(1.0)
+        xdo(env, "mousemove", str(wx + 200), str(wy + 70))
+        xdo(env, "mousedown", "1")
+        for yy in range(70, 340, 15):
+            xdo(env, "mousemove", str(wx + 200 + (yy - 70) // 30), str(wy + yy))
+        xdo(env, "mouseup", "1")
+        time.sleep(1.0)
+        shot = screenshot(env, Path(os.environ.get("DIGITCAM_SHOT_DIR", tmp_path)) / "draw_window.png")
+        canvas = shot[wy:wy + 400, wx:wx + 400]
+        panel = shot[wy:wy + 400, wx + 400:wx + 700]
+        assert (canvas.min(axis=2) > 200).sum() > 2000, "the stroke is not on the canvas"
+        bar = np.all(np.abs(panel.astype(int) - np.array([80, 200, 80])) < 30, axis=2)
+        assert bar.sum() > 100, "no probability bar for the predicted digit"
+        # the predicted digit's bar is the one for "1": row 1 of ten bars starting at y=124
+        rows = np.flatnonzero(bar.any(axis=1))
+        assert 124 + 19 <= rows.mean() <= 124 + 2 * 19, rows.mean()
+        xdo(env, "key", "--window", wid, "s")
+        time.sleep(0.5)
+        xdo(env, "key", "--window", wid, "q")
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err[-2000:]
+    saved = sorted(p.name for p in tmp_path.glob("digitcam-canvas-*.png"))
+    assert len(saved) == 2 and any(n.endswith("-28x28.png") for n in saved)
+    assert cv2.imread(str(tmp_path / [n for n in saved if n.endswith("-28x28.png")][0]), cv2.IMREAD_GRAYSCALE).shape == (28, 28)

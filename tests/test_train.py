@@ -1,0 +1,97 @@
+"""A short real training run on a small subset: saves, reloads, evaluates; interrupt and resume."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import assert_one_line_error, run_cli
+from digitcam.errors import DigitcamError
+from digitcam.runtime import load_classifier
+from digitcam.train import pipeline
+from digitcam.train.augment import AugmentConfig
+from digitcam.train.card import card_paths, validate_card
+from digitcam.train.pipeline import TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def small_npz(tmp_path_factory, mnist_sample):
+    x, y = mnist_sample
+    path = tmp_path_factory.mktemp("data") / "mnist.npz"
+    np.savez(path, x_train=x[:400], y_train=y[:400].astype(np.uint8), x_test=x[400:], y_test=y[400:].astype(np.uint8))
+    return path
+
+
+def quick(output, data, **kw) -> TrainConfig:
+    return TrainConfig(output=output, data=str(data), epochs=kw.pop("epochs", 2), batch_size=32,
+                       augment=AugmentConfig(realistic_fraction=0.2, negative_fraction=0.05), **kw)
+
+
+def test_short_training_saves_reloads_and_evaluates(tmp_path, small_npz):
+    out = tmp_path / "m.keras"
+    card = train(quick(out, small_npz))
+    paths = card_paths(out)
+    for p in (out, paths["tflite"], paths["card"], paths["curves"], paths["confusion"]):
+        assert p.exists() and p.stat().st_size > 0, p
+    assert validate_card(json.loads(paths["card"].read_text())) == []
+    assert card["epochs"] == 2 and card["dataset"]["sha256"] and card["parameters"] > 10_000
+    assert len(card["history"]["loss"]) == 2
+    assert not (tmp_path / ".m.run").exists(), "checkpoints are cleaned up after a finished run"
+    # reload both runtimes and check they agree and reproduce the card's accuracy
+    with np.load(small_npz) as f:
+        x, y = f["x_test"], f["y_test"]
+    tf_clf = load_classifier(out, runtime="tensorflow")
+    lite = load_classifier(out, runtime="litert")
+    a = tf_clf.predict(x / 255.0)[:, :10].argmax(1)
+    b = lite.predict(x / 255.0)[:, :10].argmax(1)
+    assert (a == b).all()
+    assert abs((a == y).mean() - card["test_accuracy"]) < 1e-6
+    assert card["test_accuracy"] > 0.3  # two short epochs on 400 digits: far above chance
+
+
+def test_output_is_never_silently_overwritten(tmp_path, small_npz):
+    out = tmp_path / "m.keras"
+    out.write_bytes(b"precious")
+    with pytest.raises(DigitcamError, match="--force"):
+        train(quick(out, small_npz))
+    assert out.read_bytes() == b"precious"
+    from digitcam.model import DEFAULT_MODEL
+
+    with pytest.raises(DigitcamError, match="shipped default"):
+        train(quick(DEFAULT_MODEL, small_npz))
+
+
+def test_interrupt_keeps_a_checkpoint_and_resume_finishes(tmp_path, small_npz, monkeypatch):
+    import keras
+
+    out = tmp_path / "m.keras"
+    original = pipeline._callbacks
+
+    class CtrlC(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "_callbacks", lambda *a: original(*a) + [CtrlC()])
+    with pytest.raises(DigitcamError) as info:
+        train(quick(out, small_npz, epochs=3))
+    assert info.value.exit_code == 130
+    assert "--resume" in str(info.value) and "epoch 1" in str(info.value)
+    assert (tmp_path / ".m.run" / "checkpoint.keras").exists()
+    assert not out.exists(), "an interrupted run must not leave a half-written model"
+    monkeypatch.setattr(pipeline, "_callbacks", original)
+    card = train(quick(out, small_npz, epochs=3, resume=True))
+    assert card["epochs"] == 3 and len(card["history"]["loss"]) == 3
+    assert out.exists()
+
+
+def test_resume_without_checkpoint_is_a_usage_error(tmp_path, small_npz):
+    with pytest.raises(DigitcamError, match="nothing to resume"):
+        train(quick(tmp_path / "m.keras", small_npz, resume=True))
+
+
+def test_train_cli_help_and_bad_data(tmp_path):
+    proc = run_cli("train", "--help")
+    assert proc.returncode == 0 and "--resume" in proc.stdout and "--data" in proc.stdout
+    proc = run_cli("train", "--data", str(tmp_path / "missing.npz"), "--output", str(tmp_path / "x.keras"))
+    assert_one_line_error(proc, 1, "MNIST data not found", "--data")
