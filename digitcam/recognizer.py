@@ -19,6 +19,7 @@ from digitcam.runtime import Classifier
 
 MAX_PIECES = 5
 DIGIT_ASPECT = 0.7   # a typical handwritten digit's width / height, for splitting touching ones
+WIDE = 1.2           # a region wider than this times its height is taken to hold several digits
 
 
 @dataclass
@@ -78,7 +79,8 @@ def choose(cands: list[Candidate], probs: np.ndarray) -> list[tuple[Candidate, n
     """For each region keep either the whole region or its split, whichever reads better.
 
     A split wins when every piece is a digit and its least confident piece beats the whole
-    region's confidence (a region read as "not a digit" has confidence 0 as a digit).
+    region's confidence (a region read as "not a digit" has confidence 0 as a digit); for a
+    region too wide to be one digit, when every piece is read with confidence over 0.5.
     """
     digit_conf = probs[:, :10].max(axis=1)
     is_digit = probs.argmax(axis=1) < 10
@@ -91,8 +93,12 @@ def choose(cands: list[Candidate], probs: np.ndarray) -> list[tuple[Candidate, n
         whole = [j for j in idx if cands[j].piece == 0]
         split = [j for j in idx if cands[j].piece > 0]
         use = whole
-        if split and len(split) == cands[split[0]].pieces and score[split].min() > max(score[whole[0]], 0.5):
-            use = split
+        if split and len(split) == cands[split[0]].pieces:
+            x, y, w, h = cands[whole[0]].box
+            # Wider than any single handwritten digit: the split wins unless a piece is not a digit.
+            bar = 0.5 if w > WIDE * h else max(score[whole[0]], 0.5)
+            if score[split].min() > bar:
+                use = split
         chosen.extend((cands[j], probs[j]) for j in use)
     return chosen
 

@@ -25,7 +25,8 @@ class FindConfig:
     min_contrast: int = 14        # grey levels between ink and the local mean of the page
     min_fill: float = 0.04        # ink pixels / box area; lower is a thin frame or a line grid
     max_aspect: float = 4.5       # width / height above this: a line, not digits
-    min_aspect: float = 0.04      # a "1" is thin, but not a hair
+    min_aspect: float = 0.04      # a "1" is thin, but not a hair (nor a leftover piece of a rule:
+                                  # regions narrower than max(3 px, 6% of their height) are dropped)
 
 
 @dataclass
@@ -71,17 +72,22 @@ def binarize(gray: np.ndarray, min_contrast: int = 14, bg: np.ndarray | None = N
 def remove_lines(mask: np.ndarray) -> np.ndarray:
     """Remove ruled lines (long, thin, horizontal or vertical) from an ink mask.
 
-    A rule spans at least half the frame and is only a few pixels thick; a digit's bar, even a
-    long one in a close-up, is shorter or thicker. Strokes that crossed a rule are cut by its
-    removal; a short closing across the cut joins them again.
+    A rule spans a large part of the frame and is only a few pixels thick; a digit's bar, even a
+    long one in a close-up, is shorter or thicker. Small gaps (noise, faint print) are bridged
+    before measuring length. Strokes that crossed a rule are cut by its removal; a short closing
+    across the cut joins them again.
     """
     h, w = mask.shape
     thin = max(4, min(h, w) // 100)
     rect = cv2.getStructuringElement
-    horiz = cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (max(w // 2, 40), 1)))
-    horiz = cv2.subtract(horiz, cv2.morphologyEx(horiz, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, thin + 1))))
-    vert = cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, max(h // 2, 40))))
-    vert = cv2.subtract(vert, cv2.morphologyEx(vert, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (thin + 1, 1))))
+
+    def rules(length: tuple[int, int], bridge: tuple[int, int], thick: tuple[int, int]) -> np.ndarray:
+        bridged = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, bridge))
+        long_runs = cv2.bitwise_and(cv2.morphologyEx(bridged, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, length)), mask)
+        return cv2.subtract(long_runs, cv2.morphologyEx(long_runs, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, thick)))
+
+    horiz = rules((max(w * 2 // 5, 40), 1), (21, 1), (1, thin + 1))
+    vert = rules((1, max(h * 2 // 5, 40)), (1, 21), (thin + 1, 1))
     if not horiz.any() and not vert.any():
         return mask
     out = cv2.subtract(mask, cv2.bitwise_or(horiz, vert))
@@ -93,13 +99,10 @@ def remove_lines(mask: np.ndarray) -> np.ndarray:
 
 
 def _has_lines(stats: np.ndarray, h: int, w: int) -> bool:
-    """Whether any component is long and sparse enough to be (or contain) a ruled line."""
+    """Whether any component is long enough to be, or to contain a piece of, a ruled line."""
     if len(stats) == 0:
         return False
-    long_x = stats[:, 2] >= max(w // 2, 40)
-    long_y = stats[:, 3] >= max(h // 2, 40)
-    sparse = stats[:, 4] < 0.35 * stats[:, 2] * stats[:, 3]
-    return bool(((long_x | long_y) & sparse).any())
+    return bool(((stats[:, 2] >= max(w // 5, 40)) | (stats[:, 3] >= max(h // 3, 40))).any())
 
 
 def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -127,7 +130,9 @@ def merge_strokes(boxes: np.ndarray) -> list[list[int]]:
         maxh = np.maximum(cur[:, 3][:, None], cur[:, 3][None])
         merged_h = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
         merged_w = np.maximum(x1[:, None], x1[None]) - np.minimum(x0[:, None], x0[None])
-        join = (ox >= 0.5 * minw) & (gy <= 0.25 * maxh) & (merged_h <= 2.1 * maxh) & (merged_w <= 1.2 * merged_h)
+        minh = np.minimum(cur[:, 3][:, None], cur[:, 3][None])
+        join = ((ox >= 0.5 * minw) & (gy <= 0.25 * maxh) & (merged_h <= 2.1 * maxh) & (merged_w <= 1.2 * merged_h)
+                & (maxh <= 8 * minh))  # a stroke of a digit is not tiny next to the rest of it
         np.fill_diagonal(join, False)
         if not join.any():
             break
@@ -151,15 +156,18 @@ def _drop_nested(boxes: np.ndarray, polarity: np.ndarray) -> np.ndarray:
     x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
     inside = (x0[:, None] >= x0[None] - 2) & (y0[:, None] >= y0[None] - 2) & (x1[:, None] <= x1[None] + 2) & (y1[:, None] <= y1[None] + 2)
     other = polarity[:, None] != polarity[None]
-    area = boxes[:, 2] * boxes[:, 3]
-    bigger = area[None] > area[:, None]
-    return ~(inside & other & bigger).any(axis=1)
+    area = (boxes[:, 2] * boxes[:, 3]).astype(np.float64)
+    # The holes of a 0, 6, 8 or 9 are a sizeable part of the digit; a small region inside the
+    # box of a huge one (the page border, a shadow) is not a hole and stays.
+    enclosing = (area[None] > area[:, None]) & (area[None] <= 40 * area[:, None])
+    return ~(inside & other & enclosing).any(axis=1)
 
 
 def find_regions(gray: np.ndarray, config: FindConfig = FindConfig()) -> Regions:
     """Candidate digit regions of a uint8 grayscale frame, both ink polarities."""
     h, w = gray.shape
     bg = background(gray)
+    page_level = float(np.median(bg))
     dark, light = binarize(gray, config.min_contrast, bg)
     all_boxes, all_pol, all_members, label_maps = [], [], [], []
     for pol, mask in ((DARK, dark), (LIGHT, light)):
@@ -185,7 +193,7 @@ def find_regions(gray: np.ndarray, config: FindConfig = FindConfig()) -> Regions
             fill = stats[ids, 4].sum() / float(bw * bh)
             aspect = bw / float(bh)
             if (bh < config.min_height or bh > config.max_height_frac * h or fill < config.min_fill
-                    or aspect > config.max_aspect or aspect < config.min_aspect):
+                    or aspect > config.max_aspect or aspect < config.min_aspect or bw < max(3, 0.06 * bh)):
                 continue
             if gx0 == 0 and gy0 == 0 and bw == w and bh == h:
                 continue
@@ -193,6 +201,13 @@ def find_regions(gray: np.ndarray, config: FindConfig = FindConfig()) -> Regions
             # regions are the page between strokes, or glare.
             level = int(bg[gy0 + bh // 2, gx0 + bw // 2])
             if (pol == LIGHT and level > LIGHT_INK_MAX_BG) or (pol == DARK and level < DARK_INK_MIN_BG):
+                continue
+            # Ink differs from the page as a whole, not only from its neighbourhood: the board
+            # between two thick chalk strokes is darker than its surroundings but is no ink.
+            ink = gray[gy0:gy1, gx0:gx1][np.isin(labels[gy0:gy1, gx0:gx1], ids + 1)]
+            ink_level = float(np.percentile(ink, 20 if pol == DARK else 80)) if ink.size else page_level
+            if (pol == DARK and ink_level > page_level - config.min_contrast) or \
+                    (pol == LIGHT and ink_level < page_level + config.min_contrast):
                 continue
             all_boxes.append((gx0, gy0, bw, bh))
             all_pol.append(pol)
