@@ -52,7 +52,7 @@ def crops_for_regions(gray: np.ndarray, regions: Regions) -> tuple[list[Candidat
     for i in range(len(regions)):
         x, y, w, h = (int(v) for v in regions.boxes[i])
         pad = 2 + h // 10
-        (px, py, pw, ph), mask = region_mask(regions, i, pad)
+        (px, py, pw, ph), mask = region_mask(regions, i, gray.shape[:2], pad)
         patch = gray[py:py + ph, px:px + pw]
         cands.append(Candidate(i, 0, 1, (x, y, w, h)))
         crops.append(normalise(patch, mask))

@@ -30,13 +30,35 @@ class FindConfig:
 
 
 @dataclass
+class LabelMap:
+    """Connected-component labels of the part of the frame that holds ink (its bounding rect)."""
+
+    labels: np.ndarray  # uint16 or int32 labels of the rect; 0 is background
+    x: int = 0
+    y: int = 0
+
+    def crop(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """Labels of the frame box [x0, x1) x [y0, y1); zero where the box leaves the rect."""
+        out = np.zeros((y1 - y0, x1 - x0), self.labels.dtype)
+        h, w = self.labels.shape
+        ax0, ay0 = max(x0, self.x), max(y0, self.y)
+        ax1, ay1 = min(x1, self.x + w), min(y1, self.y + h)
+        if ax1 > ax0 and ay1 > ay0:
+            out[ay0 - y0:ay1 - y0, ax0 - x0:ax1 - x0] = self.labels[ay0 - self.y:ay1 - self.y, ax0 - self.x:ax1 - self.x]
+        return out
+
+
+EMPTY_LABELS = LabelMap(np.zeros((0, 0), np.uint16))
+
+
+@dataclass
 class Regions:
     """Candidate regions of one frame: boxes (N, 4) as x, y, w, h and the component labels."""
 
     boxes: np.ndarray             # int32 (N, 4)
     polarity: np.ndarray          # int8 (N,), DARK or LIGHT
     members: list[np.ndarray]     # component ids of each region in its polarity's label map
-    labels: tuple[np.ndarray, np.ndarray]  # label maps (dark, light) of the working image
+    labels: tuple[LabelMap, LabelMap]  # component labels (dark, light) of the working image
 
     def __len__(self) -> int:
         return len(self.boxes)
@@ -105,9 +127,23 @@ def _has_lines(stats: np.ndarray, h: int, w: int) -> bool:
     return bool(((stats[:, 2] >= max(w // 5, 40)) | (stats[:, 3] >= max(h // 3, 40))).any())
 
 
-def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=cv2.CV_32S)
-    return labels, stats[1:]  # drop the background; component i has label i + 1
+def _components(mask: np.ndarray) -> tuple[LabelMap, np.ndarray]:
+    """Connected components of the ink's bounding rect only (most of a page is empty paper).
+
+    Returns the label map and each component's stats (x, y, w, h, area) in frame pixels.
+    """
+    if cv2.countNonZero(mask) == 0:
+        return EMPTY_LABELS, np.zeros((0, 5), np.int32)
+    x, y, w, h = cv2.boundingRect(mask)
+    roi = mask[y:y + h, x:x + w]
+    try:  # 16-bit labels halve the memory traffic; a very noisy mask may need 32 bits
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(roi, connectivity=8, ltype=cv2.CV_16U)
+    except cv2.error:
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(roi, connectivity=8, ltype=cv2.CV_32S)
+    stats = stats[1:].copy()  # drop the background; component i has label i + 1
+    stats[:, 0] += x
+    stats[:, 1] += y
+    return LabelMap(labels, x, y), stats
 
 
 def merge_strokes(boxes: np.ndarray) -> list[list[int]]:
@@ -204,7 +240,7 @@ def find_regions(gray: np.ndarray, config: FindConfig = FindConfig()) -> Regions
                 continue
             # Ink differs from the page as a whole, not only from its neighbourhood: the board
             # between two thick chalk strokes is darker than its surroundings but is no ink.
-            ink = gray[gy0:gy1, gx0:gx1][np.isin(labels[gy0:gy1, gx0:gx1], ids + 1)]
+            ink = gray[gy0:gy1, gx0:gx1][np.isin(labels.crop(gx0, gy0, gx1, gy1), ids + 1)]
             ink_level = float(np.percentile(ink, 20 if pol == DARK else 80)) if ink.size else page_level
             if (pol == DARK and ink_level > page_level - config.min_contrast) or \
                     (pol == LIGHT and ink_level < page_level + config.min_contrast):
@@ -214,20 +250,20 @@ def find_regions(gray: np.ndarray, config: FindConfig = FindConfig()) -> Regions
             all_members.append(ids + 1)
     if not all_boxes:
         empty = np.zeros((0, 4), np.int32)
-        return Regions(empty, np.zeros(0, np.int8), [], tuple(label_maps) if len(label_maps) == 2 else (None, None))
+        return Regions(empty, np.zeros(0, np.int8), [], (label_maps[0], label_maps[1]))
     boxes = np.asarray(all_boxes, np.int32)
     polarity = np.asarray(all_pol, np.int8)
     keep = _drop_nested(boxes, polarity)
     return Regions(boxes[keep], polarity[keep], [m for m, k in zip(all_members, keep) if k], (label_maps[0], label_maps[1]))
 
 
-def region_mask(regions: Regions, i: int, pad: int = 0) -> tuple[tuple[int, int, int, int], np.ndarray]:
+def region_mask(regions: Regions, i: int, frame_shape: tuple[int, int], pad: int = 0) -> tuple[tuple[int, int, int, int], np.ndarray]:
     """The padded box of region ``i`` and its ink mask (255 where its own components are)."""
     x, y, w, h = (int(v) for v in regions.boxes[i])
     labels = regions.labels[int(regions.polarity[i])]
-    H, W = labels.shape
+    H, W = frame_shape
     x0, y0 = max(0, x - pad), max(0, y - pad)
     x1, y1 = min(W, x + w + pad), min(H, y + h + pad)
-    crop = labels[y0:y1, x0:x1]
+    crop = labels.crop(x0, y0, x1, y1)
     mask = np.isin(crop, regions.members[i]).astype(np.uint8) * 255
     return (x0, y0, x1 - x0, y1 - y0), mask

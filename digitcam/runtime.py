@@ -46,15 +46,17 @@ class Classifier:
 
 
 def _bucket(n: int) -> int:
-    """Batch sizes are rounded up to a power of two, so LiteRT re-plans its tensors rarely."""
-    return 1 << max(0, (n - 1).bit_length())
+    """Batch sizes are rounded up (1, 2, 4, then multiples of 8) so LiteRT re-plans its tensors rarely."""
+    if n <= 4:
+        return 1 << max(0, (n - 1).bit_length())
+    return (n + 7) // 8 * 8
 
 
-def _load_litert(path: Path) -> Classifier:
+def _load_litert(path: Path, threads: int) -> Classifier:
     from ai_edge_litert.interpreter import Interpreter
 
     try:
-        interp = Interpreter(model_path=str(path), num_threads=1)
+        interp = Interpreter(model_path=str(path), num_threads=threads)
     except (ValueError, RuntimeError) as exc:
         raise DigitcamError(f"cannot load LiteRT model {path} ({str(exc).splitlines()[0][:80]}); re-export it with digitcam train or delete it to use the .keras file") from None
     inp = interp.get_input_details()[0]
@@ -113,11 +115,12 @@ def litert_available() -> bool:
     return True
 
 
-def load_classifier(path: str | os.PathLike | None = None, runtime: str = "auto") -> Classifier:
+def load_classifier(path: str | os.PathLike | None = None, runtime: str = "auto", threads: int = 1) -> Classifier:
     """Load a model for inference. ``path`` is a ``.keras`` or ``.tflite`` file (default: shipped).
 
     ``auto`` uses the ``.tflite`` beside a ``.keras`` file when LiteRT is installed (fast start,
-    fast calls) and TensorFlow otherwise.
+    fast calls) and TensorFlow otherwise. ``threads``: LiteRT's threads for one call (scan runs
+    one single-threaded interpreter per worker instead).
     """
     if runtime not in RUNTIMES:
         raise DigitcamError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}", exit_code=2)
@@ -132,7 +135,7 @@ def load_classifier(path: str | os.PathLike | None = None, runtime: str = "auto"
     if path.suffix == ".tflite" and runtime == "tensorflow":
         raise DigitcamError("a .tflite model needs the LiteRT runtime; pass the .keras file to use TensorFlow", exit_code=2)
     if runtime in ("auto", "litert") and tflite.exists() and litert_available():
-        return _load_litert(tflite)
+        return _load_litert(tflite, threads)
     if runtime == "litert":
         why = "ai-edge-litert is not installed" if not litert_available() else f"there is no {tflite.name}"
         raise DigitcamError(f"cannot use LiteRT: {why}; use --runtime tensorflow")

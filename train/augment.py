@@ -69,7 +69,7 @@ def _through_engine(page: np.ndarray) -> np.ndarray | None:
     if len(regions) == 0:
         return None
     i = int(np.argmax(regions.boxes[:, 2] * regions.boxes[:, 3]))
-    (x, y, w, h), mask = region_mask(regions, i)
+    (x, y, w, h), mask = region_mask(regions, i, page.shape[:2])
     return normalise(page[y:y + h, x:x + w], mask)
 
 
