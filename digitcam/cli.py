@@ -68,7 +68,7 @@ def scan(
     min_confidence: ConfOpt = 0.6,
     model: ModelOpt = None,
     runtime: RuntimeOpt = "auto",
-    workers: Annotated[int, typer.Option("--workers", min=1, max=32, help="Images read at once (default: one per core, up to 4).")] = 0,
+    workers: Annotated[int, typer.Option("--workers", min=0, max=32, help="Images read at once; 0 means one per core, up to 4.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary line.")] = False,
 ) -> None:
     """Read the digits in image files and print a table (or JSON/CSV).

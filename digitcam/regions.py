@@ -64,30 +64,59 @@ class Regions:
         return len(self.boxes)
 
 
-def background(gray: np.ndarray) -> np.ndarray:
-    """The page without its ink: a median over windows a quarter of the frame's short side.
+def backgrounds(gray: np.ndarray, min_contrast: int = 14) -> tuple[np.ndarray, np.ndarray]:
+    """The page without its ink, twice: (paper under dark ink, board under light ink).
 
-    A median, unlike a mean, is not pulled towards the ink, so the paper (or board) right next to
-    a stroke stays at paper level and no halo of false ink appears around thick strokes. It is
-    computed on a small copy of the frame, which keeps it cheap at any resolution.
+    The page level is a median over windows a quarter of the frame's short side: robust to
+    paper grain, and it follows uneven light and shadows. Where bold strokes fill more than
+    half of a window, or near the edge of a page held up in a dark room, the median turns into
+    ink; there a closing over a sixth of the frame (which removes dark strokes however bold) is
+    higher and wins. The board under light ink is found the same way round with an opening.
+    Strokes of the frame's minority polarity are taken out first (on a bright page the dark
+    ones before the board's median, on a dark board the light ones before the paper's), or the
+    page between bold strokes would look like ink of the other polarity. Both are computed on
+    a small copy of the frame, so they are cheap at any resolution.
     """
     h, w = gray.shape
     f = max(1, min(h, w) // 72)
-    small = cv2.resize(gray, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA) if f > 1 else gray
-    k = max(3, min(small.shape) // 4) | 1
-    bg = cv2.medianBlur(small, min(k, 255))
-    return cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR) if f > 1 else bg
+    if f > 1:
+        small = cv2.resize(gray, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+    else:
+        small = cv2.GaussianBlur(gray, (3, 3), 0)
+    window = min(max(3, min(small.shape) // 4) | 1, 255)
+    median = cv2.medianBlur(small, window)
+    bright = float(np.median(small)) >= 100
+    # removes strokes up to a sixth of the frame thick
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, min(small.shape) // 6) | 1,) * 2)
+
+    def morph(img: np.ndarray, op: int) -> np.ndarray:
+        return cv2.morphologyEx(img, op, kernel, borderType=cv2.BORDER_REPLICATE)
+
+    if bright:
+        closed = morph(small, cv2.MORPH_CLOSE)
+        ink = cv2.dilate((cv2.subtract(closed, small) > min_contrast).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        paper = np.maximum(median, closed)
+        board = cv2.medianBlur(np.where(ink, closed, small), window)
+    else:
+        opened = morph(small, cv2.MORPH_OPEN)
+        strokes = cv2.dilate((cv2.subtract(small, opened) > min_contrast).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        unlit = np.where(strokes, opened, small)
+        paper = np.maximum(cv2.medianBlur(unlit, window), morph(unlit, cv2.MORPH_CLOSE))
+        board = np.minimum(median, opened)
+    out = []
+    for bg in (paper, board):
+        bg = cv2.blur(bg, (3, 3))
+        out.append(cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR) if f > 1 else bg)
+    return out[0], out[1]
 
 
-def binarize(gray: np.ndarray, min_contrast: int = 14, bg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Ink masks (dark ink, light ink): pixels that differ from the local page level.
-
-    A local background instead of one global threshold follows uneven light and shadows.
-    """
-    bg = background(gray) if bg is None else bg
+def binarize(gray: np.ndarray, min_contrast: int = 14,
+             bgs: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Ink masks (dark ink, light ink): pixels darker than the paper, or lighter than the board."""
+    paper, board = backgrounds(gray, min_contrast) if bgs is None else bgs
     smooth = cv2.GaussianBlur(gray, (3, 3), 0)
-    dark = cv2.threshold(cv2.subtract(bg, smooth), min_contrast, 255, cv2.THRESH_BINARY)[1]
-    light = cv2.threshold(cv2.subtract(smooth, bg), min_contrast, 255, cv2.THRESH_BINARY)[1]
+    dark = cv2.threshold(cv2.subtract(paper, smooth), min_contrast, 255, cv2.THRESH_BINARY)[1]
+    light = cv2.threshold(cv2.subtract(smooth, board), min_contrast, 255, cv2.THRESH_BINARY)[1]
     return dark, light
 
 
@@ -106,7 +135,9 @@ def remove_lines(mask: np.ndarray) -> np.ndarray:
     def rules(length: tuple[int, int], bridge: tuple[int, int], thick: tuple[int, int]) -> np.ndarray:
         bridged = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, bridge))
         long_runs = cv2.bitwise_and(cv2.morphologyEx(bridged, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, length)), mask)
-        return cv2.subtract(long_runs, cv2.morphologyEx(long_runs, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, thick)))
+        # thickness is measured across the run in the whole mask: where a stroke crosses the rule,
+        # or along the edge of a thick bar, the ink is thick and stays
+        return cv2.subtract(long_runs, cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, thick)))
 
     horiz = rules((max(w * 2 // 5, 40), 1), (21, 1), (1, thin + 1))
     vert = rules((1, max(h * 2 // 5, 40)), (1, 21), (thin + 1, 1))
@@ -182,30 +213,33 @@ def merge_strokes(boxes: np.ndarray) -> list[list[int]]:
     return groups
 
 
-def _drop_nested(boxes: np.ndarray, polarity: np.ndarray) -> np.ndarray:
-    """Keep-mask that drops regions lying inside a larger region of the other polarity.
+def _drop_nested(boxes: np.ndarray, polarity: np.ndarray, fill: np.ndarray) -> np.ndarray:
+    """Keep-mask that drops solid regions lying mostly inside a larger region of the other polarity.
 
     The paper inside a dark "0" is lighter than its surroundings and shows up as a light region;
-    it is not a digit of its own.
+    the board between the bold strokes of a chalk digit shows up as dark ink. Neither is a digit,
+    and both are solid blobs; a chalk digit on a dark patch of a bright page is made of strokes
+    and stays.
     """
     x0, y0 = boxes[:, 0], boxes[:, 1]
     x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
-    inside = (x0[:, None] >= x0[None] - 2) & (y0[:, None] >= y0[None] - 2) & (x1[:, None] <= x1[None] + 2) & (y1[:, None] <= y1[None] + 2)
-    other = polarity[:, None] != polarity[None]
+    ix = np.clip(np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None]), 0, None)
+    iy = np.clip(np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None]), 0, None)
     area = (boxes[:, 2] * boxes[:, 3]).astype(np.float64)
-    # The holes of a 0, 6, 8 or 9 are a sizeable part of the digit; a small region inside the
-    # box of a huge one (the page border, a shadow) is not a hole and stays.
+    mostly_inside = ix * iy >= 0.5 * area[:, None]
+    other = polarity[:, None] != polarity[None]
+    # a small region inside the box of a huge one (the page border, a shadow) is not a hole
     enclosing = (area[None] > area[:, None]) & (area[None] <= 40 * area[:, None])
-    return ~(inside & other & enclosing).any(axis=1)
+    solid = (fill >= 0.6)[:, None]
+    return ~(mostly_inside & other & enclosing & solid).any(axis=1)
 
 
 def find_regions(gray: np.ndarray, config: FindConfig = FindConfig()) -> Regions:
     """Candidate digit regions of a uint8 grayscale frame, both ink polarities."""
     h, w = gray.shape
-    bg = background(gray)
-    page_level = float(np.median(bg))
-    dark, light = binarize(gray, config.min_contrast, bg)
-    all_boxes, all_pol, all_members, label_maps = [], [], [], []
+    bgs = backgrounds(gray, config.min_contrast)
+    dark, light = binarize(gray, config.min_contrast, bgs)
+    all_boxes, all_pol, all_members, all_fill, label_maps = [], [], [], [], []
     for pol, mask in ((DARK, dark), (LIGHT, light)):
         labels, stats = _components(mask)
         if _has_lines(stats, h, w):  # rules touching digits would glue them together: cut them out
@@ -235,17 +269,11 @@ def find_regions(gray: np.ndarray, config: FindConfig = FindConfig()) -> Regions
                 continue
             # Nothing is written lighter than white paper, nor darker than a blackboard: such
             # regions are the page between strokes, or glare.
-            level = int(bg[gy0 + bh // 2, gx0 + bw // 2])
+            level = int(bgs[pol][gy0 + bh // 2, gx0 + bw // 2])
             if (pol == LIGHT and level > LIGHT_INK_MAX_BG) or (pol == DARK and level < DARK_INK_MIN_BG):
                 continue
-            # Ink differs from the page as a whole, not only from its neighbourhood: the board
-            # between two thick chalk strokes is darker than its surroundings but is no ink.
-            ink = gray[gy0:gy1, gx0:gx1][np.isin(labels.crop(gx0, gy0, gx1, gy1), ids + 1)]
-            ink_level = float(np.percentile(ink, 20 if pol == DARK else 80)) if ink.size else page_level
-            if (pol == DARK and ink_level > page_level - config.min_contrast) or \
-                    (pol == LIGHT and ink_level < page_level + config.min_contrast):
-                continue
             all_boxes.append((gx0, gy0, bw, bh))
+            all_fill.append(fill)
             all_pol.append(pol)
             all_members.append(ids + 1)
     if not all_boxes:
@@ -253,7 +281,7 @@ def find_regions(gray: np.ndarray, config: FindConfig = FindConfig()) -> Regions
         return Regions(empty, np.zeros(0, np.int8), [], (label_maps[0], label_maps[1]))
     boxes = np.asarray(all_boxes, np.int32)
     polarity = np.asarray(all_pol, np.int8)
-    keep = _drop_nested(boxes, polarity)
+    keep = _drop_nested(boxes, polarity, np.asarray(all_fill))
     return Regions(boxes[keep], polarity[keep], [m for m, k in zip(all_members, keep) if k], (label_maps[0], label_maps[1]))
 
 
