@@ -30,7 +30,7 @@ class Canvas:
             return
         points = self.strokes[-1][1]
         points.append((int(x), int(y)))
-        self._paint(self.strokes[-1], len(points) - 2)
+        self._paint(self.strokes[-1], len(points) - 1)
 
     def end(self) -> None:
         self._drawing = False
@@ -54,27 +54,26 @@ class Canvas:
         self.thickness = int(np.clip(self.thickness + step, MIN_THICKNESS, MAX_THICKNESS))
         return self.thickness
 
+    @staticmethod
+    def _draw(image: np.ndarray, thickness: int, points: list[tuple[int, int]], since: int) -> None:
+        """Paint points[since:] of a stroke: a dot at its start, then one segment per point."""
+        if since == 0:
+            cv2.circle(image, points[0], thickness // 2, 255, -1, cv2.LINE_AA)
+        for i in range(max(1, since), len(points)):
+            cv2.line(image, points[i - 1], points[i], 255, thickness, cv2.LINE_AA)
+
     def _paint(self, stroke: tuple[int, list[tuple[int, int]]], since: int) -> None:
         if self._image is None:
             self.render()
-            return
-        t, pts = stroke
-        seg = pts[max(0, since):]
-        if len(seg) == 1:
-            cv2.circle(self._image, seg[0], t // 2, 255, -1, cv2.LINE_AA)
         else:
-            cv2.polylines(self._image, [np.array(seg, np.int32)], False, 255, t, cv2.LINE_AA)
+            self._draw(self._image, stroke[0], stroke[1], since)
 
     def render(self) -> np.ndarray:
         """The canvas as a uint8 image (white on black); kept and updated incrementally."""
         if self._image is None:
             self._image = np.zeros((self.size, self.size), np.uint8)
-            for stroke in self.strokes:
-                t, pts = stroke
-                if len(pts) == 1:
-                    cv2.circle(self._image, pts[0], t // 2, 255, -1, cv2.LINE_AA)
-                else:
-                    cv2.polylines(self._image, [np.array(pts, np.int32)], False, 255, t, cv2.LINE_AA)
+            for thickness, points in self.strokes:
+                self._draw(self._image, thickness, points, 0)
         return self._image
 
     @property
@@ -83,24 +82,21 @@ class Canvas:
 
 
 def trace_digit(canvas: Canvas, digit: np.ndarray, box: tuple[int, int, int, int]) -> None:
-    """Draw a 28x28 digit (white on black) onto the canvas as strokes along its skeleton-ish ink.
+    """Draw a 28x28 digit (white on black) onto the canvas with the current pen, as a person would.
 
-    Used by tests and demos: each ink pixel row of the scaled-up digit becomes short strokes, so
-    the canvas holds what a person tracing the digit with a thick pen would have drawn.
+    Used by tests and demos: the scaled-up digit is thinned to a core about as wide as a pen
+    stroke leaves room for, and each run of core pixels along a row becomes a short stroke.
     """
     x, y, w, h = box
-    big = cv2.resize(digit, (w, h), interpolation=cv2.INTER_CUBIC)
-    ink = big > 128
-    thickness = canvas.thickness
-    canvas.thickness = max(MIN_THICKNESS, int(h / 12))
-    step = max(2, canvas.thickness // 2)
+    big = (cv2.resize(digit, (w, h), interpolation=cv2.INTER_CUBIC) > 100).astype(np.uint8)
+    dist = cv2.distanceTransform(big, cv2.DIST_L2, 3)
+    core = dist >= 0.5 * dist.max()  # the middle of each stroke
+    step = max(2, canvas.thickness // 3)
     for row in range(0, h, step):
-        cols = np.flatnonzero(ink[row])
+        cols = np.flatnonzero(core[row])
         if cols.size == 0:
             continue
-        runs = np.split(cols, np.flatnonzero(np.diff(cols) > 1) + 1)
-        for run in runs:
+        for run in np.split(cols, np.flatnonzero(np.diff(cols) > 1) + 1):
             canvas.begin(x + int(run[0]), y + row)
             canvas.extend(x + int(run[-1]), y + row)
             canvas.end()
-    canvas.thickness = thickness

@@ -80,10 +80,14 @@ def check_output_path(path: Path) -> None:
         raise DigitcamError(f"cannot write video to {path}: folder {parent} does not exist or is not writable", exit_code=2)
 
 
+def status_height(img: np.ndarray) -> int:
+    return int(28 * max(0.5, min(img.shape[:2]) / 720.0)) + 6
+
+
 def status_line(img: np.ndarray, fps: float, ms: float, text: str, paused: bool, recording: bool) -> None:
     h, w = img.shape[:2]
     unit = max(0.5, min(h, w) / 720.0)
-    bar = int(28 * unit) + 6
+    bar = status_height(img)
     cv2.rectangle(img, (0, 0), (w, bar), (0, 0, 0), -1)
     msg = f"{fps:5.1f} fps  {ms:5.1f} ms  digits: {text or '-'}"
     if paused:
@@ -170,7 +174,7 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
                     sys.stdout.write(json.dumps(frame_record(frame.index, frame.time, result.width, result.height, dets, numbers)) + "\n")
                     sys.stdout.flush()
                 if show or options.save or recorder is not None:
-                    canvas = draw(as_bgr(image), dets, numbers)
+                    canvas = draw(as_bgr(image), dets, numbers, top_margin=status_height(image))
                     status_line(canvas, fps_ema, ms_ema, "  ".join(n.text for n in numbers), paused, recorder is not None)
                     if options.save:
                         if writer is None:

@@ -38,8 +38,12 @@ def _label(img: np.ndarray, text: str, org: tuple[int, int], scale: float, colou
 
 
 def draw(frame: np.ndarray, detections: Sequence[Detection], numbers: Sequence[Number] = (),
-         low_confidence: float = 0.8, in_place: bool = False) -> np.ndarray:
-    """Boxes, digits and confidences drawn on a BGR copy of ``frame`` (or on it, ``in_place``)."""
+         low_confidence: float = 0.8, in_place: bool = False, top_margin: int = 0) -> np.ndarray:
+    """Boxes, digits and confidences drawn on a BGR copy of ``frame`` (or on it, ``in_place``).
+
+    ``top_margin``: rows at the top kept clear (live mode's status bar); a digit too close to
+    them gets its label beside the box instead of above it.
+    """
     img = frame if in_place else as_bgr(frame)
     h, w = img.shape[:2]
     unit = max(1.0, min(h, w) / 480.0)
@@ -56,6 +60,8 @@ def draw(frame: np.ndarray, detections: Sequence[Detection], numbers: Sequence[N
         colour = DIGIT_COLOUR if d.confidence >= low_confidence else LOW_COLOUR
         cv2.rectangle(img, (x, y), (x + bw, y + bh), colour, thick)
         scale = float(np.clip(bh / 40.0, 0.6 * unit, 2.0 * unit))
-        _label(img, str(d.label), (x, y - 4), scale, colour, thick + 1)
+        (_, th), _ = cv2.getTextSize(str(d.label), FONT, scale, thick + 1)
+        above = y - 4 >= th + top_margin
+        _label(img, str(d.label), (x, y - 4) if above else (x + bw + 4, y + th + 4), scale, colour, thick + 1)
         _label(img, f"{d.confidence:.2f}", (x, y + bh + int(16 * unit)), 0.45 * unit, colour, 1)
     return img

@@ -55,15 +55,19 @@ def _bucket(n: int) -> int:
 def _load_litert(path: Path, threads: int) -> Classifier:
     from ai_edge_litert.interpreter import Interpreter
 
+    from digitcam.quiet import silenced_output
+
     try:
-        interp = Interpreter(model_path=str(path), num_threads=threads)
+        with silenced_output():  # "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
+            interp = Interpreter(model_path=str(path), num_threads=threads)
+            interp.allocate_tensors()
     except (ValueError, RuntimeError) as exc:
         raise DigitcamError(f"cannot load LiteRT model {path} ({str(exc).splitlines()[0][:80]}); re-export it with digitcam train or delete it to use the .keras file") from None
     inp = interp.get_input_details()[0]
     out = interp.get_output_details()[0]
     if tuple(inp["shape"][1:]) != (28, 28, 1):
         raise DigitcamError(f"{path} takes input {tuple(inp['shape'])}, not (N, 28, 28, 1); it is not a digitcam model")
-    state = {"size": 0}
+    state = {"size": int(inp["shape"][0])}
 
     def run(batch: np.ndarray) -> np.ndarray:
         n = len(batch)
