@@ -42,13 +42,18 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
-    """Binary mask (255 = ink) of a single-digit region, with the polarity found from its border."""
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    inverted = 255 - gray if np.median(border) > 127 else gray
-    if int(inverted.max()) - int(inverted.min()) < 16:
+    """Binary mask (255 = ink) of a single-digit region of either polarity.
+
+    Otsu's threshold splits the region in two; the ink is the smaller part (a digit covers less
+    of its box than the paper does), which holds for a tight box too, where the border is
+    mostly ink and the border's colour would mislead.
+    """
+    if int(gray.max()) - int(gray.min()) < 16:
         return np.zeros_like(gray)
-    _, mask = cv2.threshold(inverted, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return mask
+    t, bright = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    if np.count_nonzero(bright) * 2 > bright.size:
+        return cv2.threshold(gray, t, 255, cv2.THRESH_BINARY_INV)[1]
+    return bright
 
 
 def _soft_ink(gray: np.ndarray, mask: np.ndarray) -> np.ndarray:

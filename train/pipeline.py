@@ -172,7 +172,7 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
     start = time.perf_counter()
     try:
         with _progress(console) as progress:
-            model.fit(ds, epochs=config.epochs, initial_epoch=state["epoch"], validation_data=val, verbose=0,
+            model.fit(ds, epochs=config.epochs, initial_epoch=state["epoch"], validation_data=val, verbose=0, shuffle=False,
                       callbacks=_callbacks(config, console, progress, state))
     except KeyboardInterrupt:
         done = state["epoch"]
