@@ -50,11 +50,11 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
     """Read handwritten digits from a webcam, photos or a drawing canvas."""
 
 
-def _recognizer(model: Optional[Path], runtime: str, min_confidence: float):
+def _recognizer(model: Optional[Path], runtime: str, min_confidence: float, threads: int = 1):
     from digitcam.recognizer import Recognizer
     from digitcam.runtime import load_classifier
 
-    return Recognizer(load_classifier(model, runtime), min_confidence=min_confidence)
+    return Recognizer(load_classifier(model, runtime, threads=threads), min_confidence=min_confidence)
 
 
 @app.command()
@@ -267,7 +267,7 @@ def live(
 
     from digitcam.live import LiveOptions, run_live
 
-    recognizer = _recognizer(model, runtime, min_confidence)
+    recognizer = _recognizer(model, runtime, min_confidence, threads=2)
     stats = run_live(recognizer, LiveOptions(source=source, show=show, save=save, jsonl=jsonl, max_frames=max_frames,
                                              mirror=mirror, realtime=realtime, width=width, height=height, fps=fps),
                      log=lambda m: err.print(m, highlight=False))
@@ -304,7 +304,7 @@ def bench(
     unknown = parts - {"engine", "scan", "live"}
     if unknown:
         raise DigitcamError(f"unknown --what {', '.join(sorted(unknown))}; choose from engine, scan, live", exit_code=2)
-    recognizer = _recognizer(model, runtime, 0.6)
+    recognizer = _recognizer(model, runtime, 0.6, threads=2)
     x, y, origin = b.digit_source(str(data) if data else None, np.random.default_rng(0))
     report: dict = {"runtime": recognizer.classifier.runtime, "digits": origin}
     out = Console()

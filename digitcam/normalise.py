@@ -61,13 +61,15 @@ def _soft_ink(gray: np.ndarray, mask: np.ndarray) -> np.ndarray:
     ink = mask > 0
     if ink.all() or not ink.any():
         return ink.astype(np.float32)
-    g = gray.astype(np.float32)
-    ink_level = float(np.median(g[ink]))
-    paper_level = float(np.median(g[~ink]))
+    ink_level = cv2.mean(gray, mask)[0]
+    paper_level = cv2.mean(gray, cv2.bitwise_not(mask))[0]
     span = ink_level - paper_level
     if abs(span) < 1.0:
         return ink.astype(np.float32)
-    soft = np.clip((g - paper_level) / span, 0.0, 1.0)
+    soft = gray.astype(np.float32)
+    soft -= paper_level
+    soft *= 1.0 / span
+    np.clip(soft, 0.0, 1.0, out=soft)
     near = cv2.dilate(mask, _KERNELS[3]) > 0
     soft[~near] = 0.0
     soft[ink] = np.maximum(soft[ink], 0.5)

@@ -293,5 +293,7 @@ def region_mask(regions: Regions, i: int, frame_shape: tuple[int, int], pad: int
     x0, y0 = max(0, x - pad), max(0, y - pad)
     x1, y1 = min(W, x + w + pad), min(H, y + h + pad)
     crop = labels.crop(x0, y0, x1, y1)
-    mask = np.isin(crop, regions.members[i]).astype(np.uint8) * 255
+    members = regions.members[i]
+    hit = crop == members[0] if len(members) == 1 else np.isin(crop, members)
+    mask = hit.view(np.uint8) * np.uint8(255)
     return (x0, y0, x1 - x0, y1 - y0), mask
