@@ -102,8 +102,9 @@ def render_realistic(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray 
     return _through_engine(_ink_page(ink, rng, rng.random() < 0.2))
 
 
-# Letters that no handwritten digit resembles (no O, l, S, Z, B, g, q, A, Y, C, U...).
-_LETTERS = "EFHKMNRWXkmwx#%&@*+=<>"
+# Printed letters and symbols, but none that a handwritten digit is commonly shaped like
+# (O o D Q, l I i j, Z z, S s, b G, T, B, g q).
+_LETTERS = "ACEFHKMNPRUVWXYacefhkmnprtuvwxy#%&@*+=<>?"
 
 
 def _negative_ink(rng: np.random.Generator) -> np.ndarray:
