@@ -236,7 +236,7 @@ def main() -> None:
     try:
         app()
     except DigitcamError as exc:
-        err.print(f"[bold red]digitcam:[/] {exc}", highlight=False)
+        err.print(f"[bold red]digitcam:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("digitcam: interrupted")

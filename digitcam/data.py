@@ -119,9 +119,16 @@ def load_mnist(data: str | os.PathLike | None = None) -> Mnist:
     if path is not None:
         return load_file(path)
     try:
+        import contextlib
+        import sys
+
+        from digitcam.quiet import quiet_tensorflow
+
+        quiet_tensorflow()
         from keras.datasets import mnist  # noqa: PLC0415 - heavy import, only when downloading
 
-        mnist.load_data()
+        with contextlib.redirect_stdout(sys.stderr):  # Keras' progress must not mix with --json
+            mnist.load_data()
     except Exception as exc:  # noqa: BLE001 - any download failure means the same to the user
         raise DigitcamError(
             f"MNIST not found: no --data, no ${ENV_VAR}, nothing at {KERAS_CACHE}, and Keras' download "

@@ -54,7 +54,7 @@ def draw(frame: np.ndarray, detections: Sequence[Detection], numbers: Sequence[N
         x, y, bw, bh = n.box
         pad = int(4 * unit)
         cv2.rectangle(img, (x - pad, y - pad), (x + bw + pad, y + bh + pad), NUMBER_COLOUR, thick)
-        _label(img, n.text, (x - pad, y + bh + pad + int(22 * unit)), 0.7 * unit, NUMBER_COLOUR, thick)
+        _label(img, n.text, (x - pad, y + bh + pad + int(40 * unit)), 0.7 * unit, NUMBER_COLOUR, thick)
     for d in detections:
         x, y, bw, bh = d.box
         colour = DIGIT_COLOUR if d.confidence >= low_confidence else LOW_COLOUR
