@@ -200,7 +200,9 @@ def evaluate(
         out.print(t)
         out.print(f"{rep['images']} images, {rep['digits']} digits: detection recall {rep['detection_recall']:.1%}, "
                   f"precision {rep['precision']:.1%}, recall {rep['recall']:.1%}, "
-                  f"{rep['false_positives_per_image']:.2f} false digits per image; true boxes classified alone: {rep['crop_accuracy']:.1%}")
+                  f"{rep['false_positives_per_image']:.2f} false digits per image; true boxes classified alone: {rep['crop_accuracy']:.1%}; "
+                  f"{rep['false_positives_per_digit_free_image']:.2f} false digits per photo with its digits painted out "
+                  f"({rep['digit_free_images']} photos)")
         return
     from digitcam.data import load_mnist
     from digitcam.evaluate import evaluate_mnist, misclassified_grid

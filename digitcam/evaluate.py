@@ -108,6 +108,8 @@ class PhotoReport:
     detections: int = 0         # detections not matched to an unscorable (-1) digit
     false_positives: int = 0    # detections matched to nothing
     crop_correct: int = 0       # true boxes cut out and classified alone
+    blank_images: int = 0           # photos that could be painted digit-free
+    blank_false_positives: int = 0  # digits read on those photos with their digits painted out
     per_image: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -118,8 +120,27 @@ class PhotoReport:
             "recall": self.correct / max(self.truths, 1),
             "false_positives_per_image": self.false_positives / max(self.images, 1),
             "crop_accuracy": self.crop_correct / max(self.truths, 1),
+            "digit_free_images": self.blank_images,
+            "false_positives_per_digit_free_image": self.blank_false_positives / max(self.blank_images, 1),
             "per_image": self.per_image,
         }
+
+
+def paint_out(image: np.ndarray, boxes: np.ndarray) -> np.ndarray | None:
+    """The photo with every labelled digit painted over (OpenCV inpainting): the same paper,
+    light and shadows, and no digits, for measuring false detections on digit-free photos.
+    None when the digits cover most of the photo (a canvas drawing): nothing is left to paint from."""
+    h, w = image.shape[:2]
+    scale = min(1.0, 1000.0 / max(h, w))  # inpainting cost grows with the area painted
+    small = cv2.resize(image, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else image.copy()
+    mask = np.zeros(small.shape[:2], np.uint8)
+    for x, y, bw, bh in boxes * scale:
+        m = 0.2 * max(bw, bh) + 3
+        cv2.rectangle(mask, (int(x - m), int(y - m)), (int(x + bw + m), int(y + bh + m)), 255, -1)
+    if np.count_nonzero(mask) > 0.4 * mask.size:
+        return None
+    painted = cv2.inpaint(small, mask, 5, cv2.INPAINT_TELEA)
+    return cv2.resize(painted, (w, h), interpolation=cv2.INTER_LINEAR) if scale < 1 else painted
 
 
 def evaluate_photos(recognizer: Recognizer, manifest: Path) -> PhotoReport:
@@ -149,7 +170,12 @@ def evaluate_photos(recognizer: Recognizer, manifest: Path) -> PhotoReport:
         crop_labels = labels[labels >= 0]
         crop_pred = recognizer.classifier.predict(np.stack(crops))[:, :10].argmax(axis=1) if crops else np.zeros(0, int)
         report.crop_correct += int((crop_pred == crop_labels).sum())
+        blank = paint_out(image, truth)
+        blank_fp = None if blank is None else len(recognizer(blank).detections)
+        if blank is not None:
+            report.blank_images += 1
+            report.blank_false_positives += blank_fp
         report.per_image.append({"file": entry["file"], "truth": "".join(str(l) if l >= 0 else "?" for l in labels),
                                  "read": result.text, "digits": scorable, "correct": right, "false_positives": fp,
-                                 "crop_correct": int((crop_pred == crop_labels).sum())})
+                                 "crop_correct": int((crop_pred == crop_labels).sum()), "digit_free_false_positives": blank_fp})
     return report

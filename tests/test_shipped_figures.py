@@ -33,3 +33,4 @@ def test_engine_on_the_labelled_real_photos():
     assert r["precision"] >= 0.95 and r["recall"] >= 0.95, r
     assert r["false_positives_per_image"] <= 0.1, r
     assert r["crop_accuracy"] >= 0.97, r
+    assert r["false_positives_per_digit_free_image"] <= 0.1, r
