@@ -272,7 +272,7 @@ def live(
     recognizer = _recognizer(model, runtime, min_confidence, threads=2)
     stats = run_live(recognizer, LiveOptions(source=source, show=show, save=save, jsonl=jsonl, max_frames=max_frames,
                                              mirror=mirror, realtime=realtime, width=width, height=height, fps=fps),
-                     log=lambda m: err.print(m, highlight=False))
+                     log=lambda m: err.print(m, highlight=False, soft_wrap=True))
     t = Table(title=f"digitcam live: {stats.ended}", show_header=False, box=None)
     t.add_row("frames", str(stats.frames))
     t.add_row("average fps", f"{stats.fps:.1f}")
@@ -354,4 +354,4 @@ def draw_cmd(
     """
     from digitcam.draw_app import run_draw
 
-    run_draw(_recognizer(model, runtime, min_confidence), size=size, log=lambda m: err.print(m, highlight=False))
+    run_draw(_recognizer(model, runtime, min_confidence), size=size, log=lambda m: err.print(m, highlight=False, soft_wrap=True))

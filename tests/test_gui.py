@@ -76,7 +76,7 @@ def test_live_window_shows_the_overlay_and_quits_on_q(display, tmp_path, mnist_s
     truth = make_test_video(video, x[idx], y[idx], frames=300)
     env = gui_env(display)
     proc = subprocess.Popen([sys.executable, "-m", "digitcam", "live", "--source", str(video), "--realtime"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wid, wx, wy = find_window(env, "digitcam live", proc)
         time.sleep(3.0)  # let the tracker settle so labels are shown
@@ -93,6 +93,12 @@ def test_live_window_shows_the_overlay_and_quits_on_q(display, tmp_path, mnist_s
         assert hits >= 3, f"boxes are not where the digits are ({hits} of {len(truth[0])})"
         status = view[:20, :200]
         assert (status.max(axis=2) < 30).mean() > 0.5, "the status bar is missing"
+        # s saves a snapshot; r starts and stops a recording; space pauses and resumes
+        for key in ("s", "r", "space", "space"):
+            xdo(env, "key", "--window", wid, key)
+            time.sleep(0.6)
+        xdo(env, "key", "--window", wid, "r")
+        time.sleep(0.5)
         press_quit(env, wid)
         out, err = proc.communicate(timeout=30)
     finally:
@@ -100,6 +106,11 @@ def test_live_window_shows_the_overlay_and_quits_on_q(display, tmp_path, mnist_s
             proc.kill()
     assert proc.returncode == 0, err[-2000:]
     assert "Traceback" not in err and "quit" in err
+    snapshots = list(tmp_path.glob("digitcam-snapshot-*.png"))
+    recordings = list(tmp_path.glob("digitcam-recording-*.mp4"))
+    assert len(snapshots) == 1 and str(snapshots[0]) in err, err
+    assert cv2.imread(str(snapshots[0])).shape == (360, 480, 3)
+    assert len(recordings) == 1 and recordings[0].stat().st_size > 0 and "saved recording" in err
 
 
 def test_draw_window_reads_a_stroke(display, tmp_path):
