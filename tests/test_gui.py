@@ -1,5 +1,6 @@
 """Real OpenCV windows under Xvfb: the live overlay and the draw canvas, driven with xdotool."""
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -44,10 +45,32 @@ def xdo(env: dict, *args: str, timeout: float = 30, check: bool = True) -> str:
     return subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True, timeout=timeout, check=check).stdout
 
 
-def press_quit(env: dict, wid: str) -> None:
+def quit_and_wait(env: dict, wid: str, proc: subprocess.Popen) -> str:
+    """Press q, wait for the program to exit cleanly, and return what it printed on stderr."""
     # the window closes while xdotool still sends the key release: xdotool may then report
     # BadWindow; whether the program quit cleanly is checked on the program
     xdo(env, "key", "--window", wid, "q", check=False)
+    try:
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err[-2000:]
+    assert "Traceback" not in err
+    return err
+
+
+@contextlib.contextmanager
+def running(args: list[str], env: dict, cwd: Path):
+    """Start ``python -m digitcam ARGS`` and make sure it is gone afterwards."""
+    proc = subprocess.Popen([sys.executable, "-m", "digitcam", *args], env=env, cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def find_window(env: dict, name: str, proc: subprocess.Popen) -> tuple[str, int, int]:
@@ -75,9 +98,7 @@ def test_live_window_shows_the_overlay_and_quits_on_q(display, tmp_path, mnist_s
     video = tmp_path / "v.avi"
     truth = make_test_video(video, x[idx], y[idx], frames=300)
     env = gui_env(display)
-    proc = subprocess.Popen([sys.executable, "-m", "digitcam", "live", "--source", str(video), "--realtime"],
-                            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with running(["live", "--source", str(video), "--realtime"], env, tmp_path) as proc:
         wid, wx, wy = find_window(env, "digitcam live", proc)
         time.sleep(3.0)  # let the tracker settle so labels are shown
         shot = screenshot(env, Path(os.environ.get("DIGITCAM_SHOT_DIR", tmp_path)) / "live_window.png")
@@ -94,18 +115,11 @@ def test_live_window_shows_the_overlay_and_quits_on_q(display, tmp_path, mnist_s
         status = view[:20, :200]
         assert (status.max(axis=2) < 30).mean() > 0.5, "the status bar is missing"
         # s saves a snapshot; r starts and stops a recording; space pauses and resumes
-        for key in ("s", "r", "space", "space"):
+        for key in ("s", "r", "space", "space", "r"):
             xdo(env, "key", "--window", wid, key)
             time.sleep(0.6)
-        xdo(env, "key", "--window", wid, "r")
-        time.sleep(0.5)
-        press_quit(env, wid)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err[-2000:]
-    assert "Traceback" not in err and "quit" in err
+        err = quit_and_wait(env, wid, proc)
+    assert "quit" in err
     snapshots = list(tmp_path.glob("digitcam-snapshot-*.png"))
     recordings = list(tmp_path.glob("digitcam-recording-*.mp4"))
     assert len(snapshots) == 1 and str(snapshots[0]) in err, err
@@ -115,9 +129,7 @@ def test_live_window_shows_the_overlay_and_quits_on_q(display, tmp_path, mnist_s
 
 def test_draw_window_reads_a_stroke(display, tmp_path):
     env = gui_env(display)
-    proc = subprocess.Popen([sys.executable, "-m", "digitcam", "draw"], env=env, cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with running(["draw"], env, tmp_path) as proc:
         wid, wx, wy = find_window(env, "digitcam draw", proc)
         time.sleep(1.0)
         xdo(env, "mousemove", str(wx + 200), str(wy + 70))
@@ -137,12 +149,7 @@ def test_draw_window_reads_a_stroke(display, tmp_path):
         assert 124 + 19 <= rows.mean() <= 124 + 2 * 19, rows.mean()
         xdo(env, "key", "--window", wid, "s")
         time.sleep(0.5)
-        press_quit(env, wid)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err[-2000:]
+        quit_and_wait(env, wid, proc)
     saved = sorted(p.name for p in tmp_path.glob("digitcam-canvas-*.png"))
     assert len(saved) == 2 and any(n.endswith("-28x28.png") for n in saved)
     assert cv2.imread(str(tmp_path / [n for n in saved if n.endswith("-28x28.png")][0]), cv2.IMREAD_GRAYSCALE).shape == (28, 28)
