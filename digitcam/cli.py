@@ -85,15 +85,14 @@ def scan(
     check_inputs(inputs)
     items = list(expand_inputs(inputs, recursive))
     first = _recognizer(model, runtime, min_confidence)
-    handed = {"first": False}
+    spare = [first]
 
     def factory():
-        if not handed["first"]:
-            handed["first"] = True
-            return first
+        """A recognizer for one worker thread: a LiteRT interpreter is not thread-safe, so each
+        thread gets its own; a TensorFlow function can be shared."""
+        if spare:
+            return spare.pop()
         if first.classifier.runtime == "litert":
-            from digitcam.runtime import load_classifier
-
             return _recognizer(first.classifier.path, "litert", min_confidence)
         return first
 

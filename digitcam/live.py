@@ -174,7 +174,9 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
                     sys.stdout.write(json.dumps(frame_record(frame.index, frame.time, result.width, result.height, dets, numbers)) + "\n")
                     sys.stdout.flush()
                 if show or options.save or recorder is not None:
-                    canvas = draw(as_bgr(image), dets, numbers, top_margin=status_height(image))
+                    # the frame is ours alone (a source never reuses it): draw on it directly
+                    target = image if image.ndim == 3 and image.shape[2] == 3 and image.dtype == np.uint8 else as_bgr(image)
+                    canvas = draw(target, dets, numbers, in_place=True, top_margin=status_height(image))
                     status_line(canvas, fps_ema, ms_ema, "  ".join(n.text for n in numbers), paused, recorder is not None)
                     if options.save:
                         if writer is None:

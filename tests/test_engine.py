@@ -41,7 +41,7 @@ def test_recall_and_precision_on_synthetic_pages(recognizer, mnist_sample, name)
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     kw = {"count": 6, "height": (28, 60), **CONDITIONS[name]}
     scenes = []
-    for i in range(6):
+    for _i in range(6):
         idx = rng.choice(len(x), kw["count"], replace=False)
         scenes.append(render_scene(x[idx], y[idx], rng, **kw))
     detection_recall, precision, recall = score(recognizer, scenes)

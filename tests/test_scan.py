@@ -23,7 +23,7 @@ def photos(tmp_path_factory, mnist_sample):
     (root / "sub").mkdir()
     rng = np.random.default_rng(1)
     truth = {}
-    for i, name in enumerate(["a.jpg", "b.png", "sub/c.jpg"]):
+    for _i, name in enumerate(["a.jpg", "b.png", "sub/c.jpg"]):
         idx = rng.choice(len(x), 4, replace=False)
         scene = render_scene(x[idx], y[idx], rng, size=(360, 480), count=4, height=(40, 56))
         cv2.imwrite(str(root / name), scene.image)

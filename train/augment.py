@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
-from digitcam.normalise import normalise, to_gray
+from digitcam.normalise import normalise
 from digitcam.regions import find_regions, region_mask
 
 
