@@ -43,6 +43,19 @@ def _camera_hint(index: int) -> str:
     return hint
 
 
+def _open_quietly(spec: int | str) -> cv2.VideoCapture:
+    """VideoCapture without OpenCV's own log lines (a missing camera is reported by us, once)."""
+    logging = getattr(cv2.utils, "logging", None)
+    level = logging.getLogLevel() if logging else None
+    if logging:
+        logging.setLogLevel(logging.LOG_LEVEL_SILENT)
+    try:
+        return cv2.VideoCapture(spec)
+    finally:
+        if logging:
+            logging.setLogLevel(level)
+
+
 class VideoSource:
     """Frames from OpenCV's VideoCapture (camera, file or URL)."""
 
@@ -54,7 +67,7 @@ class VideoSource:
         self.disconnected = False
         if not self.is_camera and "://" not in str(spec) and not Path(str(spec)).exists():
             raise DigitcamError(f"no such video file or folder: {spec}; pass a camera index (0), a video file, a folder of images or a URL", exit_code=2)
-        self.cap = cv2.VideoCapture(spec)
+        self.cap = _open_quietly(spec)
         if not self.cap.isOpened():
             if self.is_camera:
                 raise DigitcamError(_camera_hint(spec))
