@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,6 +23,9 @@ from digitcam.train.augment import AugmentConfig, keras_augmenter, make_negative
 from digitcam.train.card import card_paths, confusion_matrix, per_class_accuracy, plot_confusion, plot_curves, write_json_atomic
 from digitcam.train.export import export_tflite
 from digitcam.train.model import NOT_A_DIGIT, NUM_CLASSES, build_cnn
+
+
+RESUMED = ("data", "epochs", "batch_size", "learning_rate", "seed", "patience", "limit")
 
 
 @dataclass
@@ -151,7 +154,10 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
         if not ckpt.exists():
             raise DigitcamError(f"nothing to resume: no checkpoint at {ckpt}; start without --resume", exit_code=2)
         state = json.loads((run_dir / "state.json").read_text())
+        # the interrupted run's settings win, so that --resume needs no other option
+        config = replace(config, **{k: v for k, v in state.get("config", {}).items() if k in RESUMED})
         console.print(f"resuming from {ckpt} after epoch {state['epoch']}")
+    state["config"] = {k: getattr(config, k) for k in RESUMED}
 
     mnist, (x, y), (x_val, y_val), (x_test, y_test) = build_datasets(config, console)
     keras.utils.set_random_seed(config.seed)
@@ -176,7 +182,7 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
                       callbacks=_callbacks(config, console, progress, state))
     except KeyboardInterrupt:
         done = state["epoch"]
-        hint = f"digitcam train --resume --output {config.output}" + (f" --data {config.data}" if config.data else "")
+        hint = f"digitcam train --resume --output {config.output}"
         if done == 0:
             raise DigitcamError("training interrupted before the first epoch finished; nothing to resume, run it again", exit_code=130) from None
         raise DigitcamError(f"training interrupted after epoch {done}; checkpoint kept in {run_dir}; resume with: {hint}", exit_code=130) from None
