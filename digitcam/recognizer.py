@@ -28,7 +28,7 @@ class Candidate:
     piece: int         # 0 for the whole region, else 1..n of a split into n
     pieces: int        # n, or 1 for the whole region
     box: tuple[int, int, int, int]
-    crop: np.ndarray | None = None
+    crop: np.ndarray | None = None  # the normalised 28x28 input
 
 
 def _cuts(mask: np.ndarray, n: int) -> list[int]:
@@ -54,8 +54,8 @@ def crops_for_regions(gray: np.ndarray, regions: Regions) -> tuple[list[Candidat
         pad = 2 + h // 10
         (px, py, pw, ph), mask = region_mask(regions, i, gray.shape[:2], pad)
         patch = gray[py:py + ph, px:px + pw]
-        cands.append(Candidate(i, 0, 1, (x, y, w, h)))
         crops.append(normalise(patch, mask))
+        cands.append(Candidate(i, 0, 1, (x, y, w, h), crops[-1]))
         n = int(round(w / (DIGIT_ASPECT * h)))
         if w > 1.05 * h and n >= 2:
             n = min(n, MAX_PIECES)
@@ -69,8 +69,8 @@ def crops_for_regions(gray: np.ndarray, regions: Regions) -> tuple[list[Candidat
                 if ys.size == 0:
                     continue
                 box = (px + a + int(xs.min()), py + int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
-                cands.append(Candidate(i, k + 1, n, box))
                 crops.append(normalise(patch[:, a:b], sub))
+                cands.append(Candidate(i, k + 1, n, box, crops[-1]))
     batch = np.stack(crops) if crops else np.zeros((0, 28, 28), np.float32)
     return cands, batch
 
@@ -130,8 +130,6 @@ class Recognizer:
         t2 = time.perf_counter()
         probs = self.classifier.predict(batch)
         t3 = time.perf_counter()
-        for j, c in enumerate(cands):
-            c.crop = batch[j]
         result = self._detections(choose(cands, probs) if len(cands) else [], scale, width, height)
         t4 = time.perf_counter()
         result.timings = {"find": (t1 - t0) * 1e3, "normalise": (t2 - t1) * 1e3, "classify": (t3 - t2) * 1e3,

@@ -1,4 +1,4 @@
-"""Finding digit-like regions in a frame: threshold, clean, connect, merge strokes, split.
+"""Finding digit-like regions in a frame: page level, ink masks, ruled lines out, components, strokes merged.
 
 Everything here works on a whole frame at once with OpenCV; the only Python loops run over the
 few dozen connected components that survive the size filters.
@@ -22,7 +22,7 @@ class FindConfig:
 
     min_height: int = 12          # smaller regions are noise (digits from ~15 px are read)
     max_height_frac: float = 0.95  # taller than this fraction of the frame: an edge or a hand
-    min_contrast: int = 14        # grey levels between ink and the local mean of the page
+    min_contrast: int = 14        # grey levels between ink and the page (or board) under it
     min_fill: float = 0.04        # ink pixels / box area; lower is a thin frame or a line grid
     max_aspect: float = 4.5       # width / height above this: a line, not digits
     min_aspect: float = 0.04      # a "1" is thin, but not a hair (nor a leftover piece of a rule:
