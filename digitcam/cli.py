@@ -149,7 +149,7 @@ def train(
     batch_size: Annotated[int, typer.Option(min=8)] = 128,
     learning_rate: Annotated[float, typer.Option(min=1e-6)] = 2e-3,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed and data give the same model.")] = 0,
-    patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better validation accuracy.")] = 4,
+    patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better validation accuracy.")] = 6,
     limit: Annotated[Optional[int], typer.Option(min=100, help="Train on the first N MNIST digits only (a quick try).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run of the same --output from its last checkpoint, with its settings.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists (needed to replace the shipped model).")] = False,

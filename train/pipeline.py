@@ -36,7 +36,7 @@ class TrainConfig:
     batch_size: int = 128
     learning_rate: float = 2e-3
     seed: int = 0
-    patience: int = 4
+    patience: int = 6
     limit: int | None = None          # train on the first N digits only (quick runs, tests)
     resume: bool = False
     force: bool = False
