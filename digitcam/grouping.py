@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from digitcam.detections import Detection, Number, union_box
+
 
 def lines(boxes: np.ndarray) -> list[list[int]]:
     """Indices of boxes grouped into text lines, top to bottom, each line left to right.
@@ -57,3 +59,18 @@ def numbers(boxes: np.ndarray, max_gap: float = 0.9) -> list[list[int]]:
                 run = [cur]
         groups.append(run)
     return groups
+
+
+def read(detections: list[Detection]) -> tuple[list[Detection], list[Number]]:
+    """Detections in reading order, and the numbers they form (indices into that order)."""
+    if not detections:
+        return [], []
+    boxes = np.array([d.box for d in detections]).reshape(-1, 4)
+    order = reading_order(boxes)
+    ordered = [detections[i] for i in order]
+    boxes = boxes[order]
+    found = []
+    for group in numbers(boxes):
+        text = "".join(str(ordered[g].label) for g in group)
+        found.append(Number(text, min(ordered[g].confidence for g in group), union_box(boxes[group]), tuple(group)))
+    return ordered, found

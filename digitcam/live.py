@@ -14,7 +14,6 @@ import cv2
 import numpy as np
 
 from digitcam import grouping
-from digitcam.detections import Number, union_box
 from digitcam.errors import DigitcamError
 from digitcam.overlay import as_bgr, draw
 from digitcam.recognizer import Recognizer
@@ -102,19 +101,6 @@ def frame_record(index: int, t: float, width: int, height: int, dets, numbers) -
             "digits": [d.to_dict() for d in dets], "numbers": [n.to_dict() for n in numbers]}
 
 
-def _numbers(dets) -> list[Number]:
-    boxes = np.array([d.box for d in dets]).reshape(-1, 4)
-    out = []
-    if len(dets) == 0:
-        return out
-    order = grouping.reading_order(boxes)
-    dets[:] = [dets[i] for i in order]
-    boxes = boxes[order]
-    for g in grouping.numbers(boxes):
-        out.append(Number("".join(str(dets[i].label) for i in g), min(dets[i].confidence for i in g), union_box(boxes[g]), tuple(g)))
-    return out
-
-
 def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStats:
     """Run the loop until the input ends, ``max_frames`` is reached or the user quits."""
     log = log or (lambda msg: print(msg, file=sys.stderr))
@@ -155,8 +141,7 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
                     break
                 image = cv2.flip(frame.image, 1) if options.mirror else frame.image
                 result = recognizer(image)
-                dets = tracker.update(result.detections)
-                numbers = _numbers(dets)
+                dets, numbers = grouping.read(tracker.update(result.detections))
                 for t in tracker.tracks:
                     if t.shown is not None:
                         stats.track_ids.add(t.id)

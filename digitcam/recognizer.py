@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from digitcam import grouping
-from digitcam.detections import Detection, Number, Result, iou_matrix, union_box
+from digitcam.detections import Detection, Result, iou_matrix
 from digitcam.normalise import normalise, to_gray
 from digitcam.regions import FindConfig, Regions, find_regions, region_mask
 from digitcam.runtime import Classifier
@@ -152,17 +152,10 @@ class Recognizer:
             if alive[i]:
                 dup = (iou[i] > 0.4) & (conf < conf[i])
                 alive &= ~dup
-        idx = np.flatnonzero(alive)
-        boxes = boxes[idx]
-        read = grouping.reading_order(boxes)
         dets = []
-        for j in read:
-            c, p = keep[idx[j]]
+        for j in np.flatnonzero(alive):
+            c, p = keep[j]
             digits = p[:10] / max(float(p[:10].sum()), 1e-9)
             dets.append(Detection(tuple(int(v) for v in boxes[j]), int(digits.argmax()), float(p[:10].max()), digits, c.crop))
-        result.detections = dets
-        det_boxes = np.array([d.box for d in dets]).reshape(-1, 4)
-        for group in grouping.numbers(det_boxes):
-            text = "".join(str(dets[g].label) for g in group)
-            result.numbers.append(Number(text, min(dets[g].confidence for g in group), union_box(det_boxes[group]), tuple(group)))
+        result.detections, result.numbers = grouping.read(dets)
         return result
