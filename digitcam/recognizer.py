@@ -19,7 +19,9 @@ from digitcam.runtime import Classifier
 
 MAX_PIECES = 5
 DIGIT_ASPECT = 0.7   # a typical handwritten digit's width / height, for splitting touching ones
-WIDE = 1.2           # a region wider than this times its height is taken to hold several digits
+WIDE = 1.2           # wider than this times its height: several digits, unless surely read as one
+VERY_WIDE = 1.6      # wider than this: several digits, whatever the whole reads as
+SURE = 0.9
 
 
 @dataclass
@@ -80,7 +82,8 @@ def choose(cands: list[Candidate], probs: np.ndarray) -> list[tuple[Candidate, n
 
     A split wins when every piece is a digit and its least confident piece beats the whole
     region's confidence (a region read as "not a digit" has confidence 0 as a digit); for a
-    region too wide to be one digit, when every piece is read with confidence over 0.5.
+    region too wide to be one digit (and not read surely as one), when every piece is read with
+    confidence over 0.5.
     """
     digit_conf = probs[:, :10].max(axis=1)
     is_digit = probs.argmax(axis=1) < 10
@@ -95,8 +98,10 @@ def choose(cands: list[Candidate], probs: np.ndarray) -> list[tuple[Candidate, n
         use = whole
         if split and len(split) == cands[split[0]].pieces:
             x, y, w, h = cands[whole[0]].box
-            # Wider than any single handwritten digit: the split wins unless a piece is not a digit.
-            bar = 0.5 if w > WIDE * h else max(score[whole[0]], 0.5)
+            # Wider than a handwritten digit usually is, and not read surely as one (a wide 0 is):
+            # the split wins unless a piece is not a digit.
+            wide = w > VERY_WIDE * h or (w > WIDE * h and score[whole[0]] < SURE)
+            bar = 0.5 if wide else max(score[whole[0]], 0.5)
             if score[split].min() > bar:
                 use = split
         chosen.extend((cands[j], probs[j]) for j in use)
