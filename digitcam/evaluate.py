@@ -149,7 +149,10 @@ def evaluate_photos(recognizer: Recognizer, manifest: Path) -> PhotoReport:
     root, entries = load_manifest(manifest)
     report = PhotoReport()
     for entry in entries:
-        image = read_image(root / entry["file"])
+        try:
+            image = read_image(root / entry["file"])
+        except DigitcamError as exc:
+            raise DigitcamError(f"{root / entry['file']}: {exc}; every image in the labels file must be readable") from None
         truth = np.array([b[:4] for b in entry["boxes"]], np.float64).reshape(-1, 4)
         labels = np.array([b[4] for b in entry["boxes"]], int)
         result = recognizer(image)

@@ -44,13 +44,17 @@ def _camera_hint(index: int) -> str:
 
 
 def _open_quietly(spec: int | str) -> cv2.VideoCapture:
-    """VideoCapture without OpenCV's own log lines (a missing camera is reported by us, once)."""
+    """VideoCapture without OpenCV's or FFmpeg's own log lines (a camera or file that cannot be
+    opened is reported by us, once)."""
+    from digitcam.quiet import silenced_output
+
     logging = getattr(cv2.utils, "logging", None)
     level = logging.getLogLevel() if logging else None
     if logging:
         logging.setLogLevel(logging.LOG_LEVEL_SILENT)
     try:
-        return cv2.VideoCapture(spec)
+        with silenced_output():
+            return cv2.VideoCapture(spec)
     finally:
         if logging:
             logging.setLogLevel(level)

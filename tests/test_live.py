@@ -123,6 +123,8 @@ def test_faults_have_one_line_messages(tmp_path, video):
     assert_one_line_error(run_cli("live", "--source", str(tmp_path / "none.mp4"), "--no-show"), 2, "no such video")
     junk = tmp_path / "junk.mp4"
     junk.write_text("not a video")
-    assert_one_line_error(run_cli("live", "--source", str(junk), "--no-show"), 1, "cannot open video")
+    proc = run_cli("live", "--source", str(junk), "--no-show")
+    assert_one_line_error(proc, 1, "cannot open video")
+    assert len([line for line in proc.stderr.splitlines() if line.strip()]) == 1, proc.stderr  # no FFmpeg chatter
     assert_one_line_error(run_cli("live", "--source", str(path), "--no-show", "--save", "/no/such/dir/out.mp4"), 2, "not writable")
     assert_one_line_error(run_cli("live", "--source", str(tmp_path / "empty*.png"), "--no-show"), 2, "no images")

@@ -4,7 +4,7 @@ import subprocess
 import sys
 import zipfile
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, assert_one_line_error, run_cli
 from digitcam import __version__
 
 
@@ -31,3 +31,10 @@ def test_wheel_carries_the_model_and_the_training_pipeline(tmp_path):
     for name in ("digitcam/model/mnist_cnn.keras", "digitcam/model/mnist_cnn.tflite", "digitcam/model/mnist_cnn.card.json",
                  "digitcam/train/pipeline.py", "digitcam/cli.py"):
         assert name in names, name
+
+
+def test_eval_names_an_unreadable_labelled_image(tmp_path):
+    labels = tmp_path / "labels.json"
+    labels.write_text('[{"file": "gone.jpg", "boxes": [[0, 0, 5, 5, 1]]}]')
+    proc = run_cli("eval", "--labels", str(labels))
+    assert_one_line_error(proc, 1, "gone.jpg", "no such file")
