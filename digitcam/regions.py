@@ -64,6 +64,11 @@ class Regions:
         return len(self.boxes)
 
 
+def _strokes(contrast: np.ndarray, min_contrast: int) -> np.ndarray:
+    """Where strokes stand out by more than ``min_contrast``, widened by a pixel for their rims."""
+    return cv2.dilate((contrast > min_contrast).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+
+
 def backgrounds(gray: np.ndarray, min_contrast: int = 14) -> tuple[np.ndarray, np.ndarray]:
     """The page without its ink, twice: (paper under dark ink, board under light ink).
 
@@ -94,13 +99,12 @@ def backgrounds(gray: np.ndarray, min_contrast: int = 14) -> tuple[np.ndarray, n
 
     if bright:
         closed = morph(small, cv2.MORPH_CLOSE)
-        ink = cv2.dilate((cv2.subtract(closed, small) > min_contrast).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        ink = _strokes(cv2.subtract(closed, small), min_contrast)
         paper = np.maximum(median, closed)
         board = cv2.medianBlur(np.where(ink, closed, small), window)
     else:
         opened = morph(small, cv2.MORPH_OPEN)
-        strokes = cv2.dilate((cv2.subtract(small, opened) > min_contrast).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-        unlit = np.where(strokes, opened, small)
+        unlit = np.where(_strokes(cv2.subtract(small, opened), min_contrast), opened, small)
         paper = np.maximum(cv2.medianBlur(unlit, window), morph(unlit, cv2.MORPH_CLOSE))
         board = np.minimum(median, opened)
     out = []
@@ -177,39 +181,59 @@ def _components(mask: np.ndarray) -> tuple[LabelMap, np.ndarray]:
     return LabelMap(labels, x, y), stats
 
 
+def _join_matrix(boxes: np.ndarray) -> np.ndarray:
+    """Which pairs of boxes (float x, y, w, h) are pieces of one digit (see merge_strokes)."""
+    x0, y0 = boxes[:, 0], boxes[:, 1]
+    x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
+    w, h = boxes[:, 2], boxes[:, 3]
+    ox = np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None])
+    gy = np.maximum(y0[:, None], y0[None]) - np.minimum(y1[:, None], y1[None])
+    minw = np.minimum(w[:, None], w[None])
+    maxh = np.maximum(h[:, None], h[None])
+    minh = np.minimum(h[:, None], h[None])
+    merged_h = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
+    merged_w = np.maximum(x1[:, None], x1[None]) - np.minimum(x0[:, None], x0[None])
+    join = ((ox >= 0.5 * minw) & (gy <= 0.25 * maxh) & (merged_h <= 2.1 * maxh) & (merged_w <= 1.2 * merged_h)
+            & (maxh <= 8 * minh))  # a stroke of a digit is not tiny next to the rest of it
+    np.fill_diagonal(join, False)
+    return join
+
+
 def merge_strokes(boxes: np.ndarray) -> list[list[int]]:
     """Group boxes that belong to one digit written in several strokes.
 
     Two pieces merge when they overlap horizontally by half the narrower one and the vertical
     gap between them is small next to their height (the flag of a 5, a broken 7), or when one
     sits inside the other. Digits side by side barely overlap horizontally and stay apart.
+    Every joinable pair is merged in one pass, and passes repeat on the merged boxes until
+    nothing joins, so a noisy frame with hundreds of specks costs a few passes, not hundreds.
     """
     groups = [[i] for i in range(len(boxes))]
-    cur = boxes.astype(np.float64).copy()
-    changed = True
-    while changed and len(groups) > 1:
-        changed = False
-        x0, y0 = cur[:, 0], cur[:, 1]
-        x1, y1 = x0 + cur[:, 2], y0 + cur[:, 3]
-        ox = np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None])
-        gy = np.maximum(y0[:, None], y0[None]) - np.minimum(y1[:, None], y1[None])
-        minw = np.minimum(cur[:, 2][:, None], cur[:, 2][None])
-        maxh = np.maximum(cur[:, 3][:, None], cur[:, 3][None])
-        merged_h = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
-        merged_w = np.maximum(x1[:, None], x1[None]) - np.minimum(x0[:, None], x0[None])
-        minh = np.minimum(cur[:, 3][:, None], cur[:, 3][None])
-        join = ((ox >= 0.5 * minw) & (gy <= 0.25 * maxh) & (merged_h <= 2.1 * maxh) & (merged_w <= 1.2 * merged_h)
-                & (maxh <= 8 * minh))  # a stroke of a digit is not tiny next to the rest of it
-        np.fill_diagonal(join, False)
+    cur = boxes.astype(np.float64)
+    while len(groups) > 1:
+        join = _join_matrix(cur)
         if not join.any():
             break
-        i, j = np.argwhere(join)[0]
-        groups[i] += groups[j]
-        nx0, ny0 = min(x0[i], x0[j]), min(y0[i], y0[j])
-        cur[i] = [nx0, ny0, max(x1[i], x1[j]) - nx0, max(y1[i], y1[j]) - ny0]
-        cur = np.delete(cur, j, axis=0)
-        del groups[j]
-        changed = True
+        parent = list(range(len(groups)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for i, j in np.argwhere(np.triu(join)):
+            parent[root(int(j))] = root(int(i))
+        _, part = np.unique([root(i) for i in range(len(groups))], return_inverse=True)
+        merged: list[list[int]] = [[] for _ in range(part.max() + 1)]
+        for i, p in enumerate(part):
+            merged[p] += groups[i]
+        groups = merged
+        lo = np.full((len(groups), 2), np.inf)
+        hi = np.full((len(groups), 2), -np.inf)
+        np.minimum.at(lo, part, cur[:, :2])
+        np.maximum.at(hi, part, cur[:, :2] + cur[:, 2:])
+        cur = np.concatenate([lo, hi - lo], axis=1)
     return groups
 
 
