@@ -74,3 +74,15 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     inter = np.clip(ix, 0, None) * np.clip(iy, 0, None)
     union = (a[:, 2] * a[:, 3])[:, None] + (b[:, 2] * b[:, 3])[None] - inter
     return inter / np.maximum(union, 1e-9)
+
+
+def greedy_pairs(score: np.ndarray, allowed: np.ndarray) -> list[tuple[int, int]]:
+    """One-to-one (row, column) pairs where ``allowed``, highest ``score`` first."""
+    pairs, used_r, used_c = [], set(), set()
+    for flat in np.argsort(-score, axis=None, kind="stable"):
+        r, c = np.unravel_index(flat, score.shape)
+        if allowed[r, c] and r not in used_r and c not in used_c:
+            pairs.append((int(r), int(c)))
+            used_r.add(r)
+            used_c.add(c)
+    return pairs

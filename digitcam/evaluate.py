@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from digitcam.detections import iou_matrix
+from digitcam.detections import greedy_pairs, iou_matrix
 from digitcam.errors import DigitcamError
 from digitcam.normalise import normalise
 from digitcam.recognizer import Recognizer
@@ -89,14 +89,7 @@ def match(det_boxes: np.ndarray, true_boxes: np.ndarray) -> list[tuple[int, int]
     inside = (cx[:, None] >= t[None, :, 0]) & (cx[:, None] <= t[None, :, 0] + t[None, :, 2]) & \
              (cy[:, None] >= t[None, :, 1]) & (cy[:, None] <= t[None, :, 1] + t[None, :, 3])
     ok = inside | (iou >= 0.3)
-    pairs, used_d, used_t = [], set(), set()
-    for flat in np.argsort(-(iou + ok * 1.0), axis=None):
-        d, g = np.unravel_index(flat, iou.shape)
-        if ok[d, g] and d not in used_d and g not in used_t:
-            pairs.append((int(d), int(g)))
-            used_d.add(d)
-            used_t.add(g)
-    return pairs
+    return greedy_pairs(iou + ok, ok)
 
 
 @dataclass

@@ -101,6 +101,11 @@ def frame_record(index: int, t: float, width: int, height: int, dets, numbers) -
             "digits": [d.to_dict() for d in dets], "numbers": [n.to_dict() for n in numbers]}
 
 
+def _smooth(old: float, new: float, first: bool) -> float:
+    """An exponential moving average for the status line's figures."""
+    return new if first else 0.9 * old + 0.1 * new
+
+
 def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStats:
     """Run the loop until the input ends, ``max_frames`` is reached or the user quits."""
     log = log or (lambda msg: print(msg, file=sys.stderr))
@@ -148,11 +153,10 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
                 for n in numbers:
                     stats.numbers[n.text] = stats.numbers.get(n.text, 0) + 1
                 now = time.perf_counter()
-                dt = now - last_time
-                last_time = now
-                fps_ema = (1.0 / dt if dt > 0 else 0.0) if stats.frames == 0 else 0.9 * fps_ema + 0.1 * (1.0 / max(dt, 1e-6))
+                rate, last_time = 1.0 / max(now - last_time, 1e-6), now
                 ms = result.timings.get("total", 0.0)
-                ms_ema = ms if stats.frames == 0 else 0.9 * ms_ema + 0.1 * ms
+                first = stats.frames == 0
+                fps_ema, ms_ema = _smooth(fps_ema, rate, first), _smooth(ms_ema, ms, first)
                 stats.engine_ms += ms
                 stats.frames += 1
                 if options.jsonl:

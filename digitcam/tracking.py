@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from digitcam.detections import Detection, iou_matrix
+from digitcam.detections import Detection, greedy_pairs, iou_matrix
 
 
 @dataclass
@@ -47,12 +47,7 @@ class Tracker:
         if self.tracks and len(detections):
             tb = np.array([t.box for t in self.tracks]).reshape(-1, 4)
             iou = iou_matrix(tb, boxes)
-            for flat in np.argsort(-iou, axis=None):
-                ti, di = np.unravel_index(flat, iou.shape)
-                if iou[ti, di] < self.min_iou:
-                    break
-                if ti in matched_t or di in matched_d:
-                    continue
+            for ti, di in greedy_pairs(iou, iou >= self.min_iou):
                 matched_t.add(ti)
                 matched_d.add(di)
                 t = self.tracks[ti]
