@@ -120,9 +120,9 @@ class Recognizer:
     def __call__(self, frame: np.ndarray) -> Result:
         t0 = time.perf_counter()
         frame = np.asarray(frame)
-        if frame.ndim < 2 or frame.size == 0 or min(frame.shape[:2]) < 2:
-            shape = frame.shape if frame.ndim >= 2 else (0, 0)
-            return Result(int(shape[1]) if len(shape) > 1 else 0, int(shape[0]) if shape else 0)
+        if frame.ndim < 2 or min(frame.shape[:2]) < 2:  # empty, 1-D or a single row: nothing to read
+            h, w = frame.shape[:2] if frame.ndim >= 2 else (0, 0)
+            return Result(int(w), int(h))
         height, width = frame.shape[:2]
         gray = to_gray(frame)
         scale = 1.0
