@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from digitcam.recognizer import Recognizer
+from digitcam.engine import Recognizer
 from digitcam.synth import hershey_digits, render_scene
 
 ENGINE_CASES = [((480, 640), n) for n in (0, 1, 5, 20)] + [((720, 1280), n) for n in (0, 1, 5, 20)]

@@ -51,7 +51,7 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 
 
 def _recognizer(model: Optional[Path], runtime: str, min_confidence: float, threads: int = 1):
-    from digitcam.recognizer import Recognizer
+    from digitcam.engine import Recognizer
     from digitcam.runtime import load_classifier
 
     return Recognizer(load_classifier(model, runtime, threads=threads), min_confidence=min_confidence)
@@ -171,37 +171,64 @@ def train(
 def evaluate(
     model: ModelOpt = None,
     data: DataOpt = None,
-    labels: Annotated[Optional[Path], typer.Option("--labels", help="Evaluate the whole engine on labelled photos instead (manifest.json layout).")] = None,
+    labels: Annotated[Optional[Path], typer.Option("--labels", help="Evaluate the whole engine on labelled photos instead (manifest.json layout): F1 per kind of scene and per photo.")] = None,
+    negatives: Annotated[Optional[Path], typer.Option("--negatives", help="Also count false digits on a folder of digit-free photos (make one with: python -m digitcam.train.negatives DIR).")] = None,
+    head: Annotated[str, typer.Option("--head", help="Which model head decides on photos: context (the default engine) or crop (the digit crop alone, to measure what context buys).")] = "context",
     errors: Annotated[Optional[Path], typer.Option("--errors", help="PNG grid of the misclassified MNIST digits.")] = Path("misclassified.png"),
     runtime: RuntimeOpt = "auto",
     min_confidence: ConfOpt = 0.6,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
-    """Accuracy of a model on the MNIST test set, or of the engine on labelled photos (--labels)."""
+    """Accuracy of a model on the MNIST test set, or of the engine on labelled photos (--labels)
+    and on digit-free photos (--negatives).
+
+    Example: digitcam eval --labels ../shared/realdigits/manifest.json --negatives ./negatives
+    """
     from rich.table import Table
 
     from digitcam.runtime import load_classifier
 
     out = Console()
-    if labels is not None:
-        from digitcam.evaluate import evaluate_photos
+    if head not in ("context", "crop"):
+        raise DigitcamError(f"unknown --head {head!r}; choose context or crop", exit_code=2)
+    if labels is not None or negatives is not None:
+        from digitcam.evaluate import evaluate_negatives, evaluate_photos
+        from rich.progress import Progress
 
         recognizer = _recognizer(model, runtime, min_confidence)
-        rep = evaluate_photos(recognizer, labels).to_dict()
+        recognizer.head = head
+        rep: dict = {"model": str(recognizer.classifier.path), "head": head}
+        with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as progress:
+            if labels is not None:
+                task = progress.add_task("labelled photos", total=None)
+                rep.update(evaluate_photos(recognizer, labels, lambda n, t: progress.update(task, completed=n, total=t)).to_dict())
+            if negatives is not None:
+                task = progress.add_task("digit-free photos", total=None)
+                rep["negatives"] = evaluate_negatives(recognizer, negatives, lambda n, t: progress.update(task, completed=n, total=t))
         if as_json:
             print(json.dumps(rep, indent=2))
             return
-        t = Table(title=f"{labels}", header_style="bold")
-        for col in ("file", "truth", "read", "correct", "false +"):
-            t.add_column(col)
-        for row in rep["per_image"]:
-            t.add_row(row["file"], row["truth"], row["read"], f"{row['correct']}/{row['digits']}", str(row["false_positives"]))
-        out.print(t)
-        out.print(f"{rep['images']} images, {rep['digits']} digits: detection recall {rep['detection_recall']:.1%}, "
-                  f"precision {rep['precision']:.1%}, recall {rep['recall']:.1%}, "
-                  f"{rep['false_positives_per_image']:.2f} false digits per image; true boxes classified alone: {rep['crop_accuracy']:.1%}; "
-                  f"{rep['false_positives_per_digit_free_image']:.2f} false digits per photo with its digits painted out "
-                  f"({rep['digit_free_images']} photos)")
+        if labels is not None:
+            t = Table(title=f"{labels}", header_style="bold")
+            for col in ("file", "truth", "read", "right", "false"):
+                t.add_column(col, overflow="fold")
+            for row in rep["per_image"]:
+                t.add_row(row["file"], row["truth"], row["read"], f"{row['correct']}/{row['digits']}", str(row["false_positives"]))
+            out.print(t)
+            k = Table(title="per kind of scene", header_style="bold")
+            for col in ("kind", "photos", "digits", "F1", "precision", "recall", "false/photo"):
+                k.add_column(col, justify="right")
+            for name, r in [*rep["kinds"].items(), ("all", rep)]:
+                k.add_row(name, str(r["images"]), str(r["digits"]), f"{r['f1']:.3f}", f"{r['precision']:.3f}", f"{r['recall']:.3f}",
+                          f"{r['false_positives_per_image']:.2f}")
+            out.print(k)
+            out.print(f"true boxes classified alone: {rep['crop_accuracy']:.1%}; "
+                      f"{rep['false_positives_per_digit_free_image']:.2f} false digits per photo with its digits painted out "
+                      f"({rep['digit_free_images']} photos)")
+        if negatives is not None:
+            n = rep["negatives"]
+            out.print(f"digit-free photos in {negatives}: {n['false_digits']} false digits on {n['images']} photos "
+                      f"({n['false_digits_per_image']:.2f} per photo, {n['images_with_false_digits']} photos with any)")
         return
     from digitcam.data import load_mnist
     from digitcam.evaluate import evaluate_mnist, misclassified_grid

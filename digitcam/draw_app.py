@@ -14,7 +14,7 @@ from digitcam.canvas import Canvas
 from digitcam.detections import Detection, Result
 from digitcam.errors import DigitcamError
 from digitcam.overlay import draw as draw_overlay
-from digitcam.recognizer import Recognizer
+from digitcam.engine import Recognizer
 
 WINDOW = "digitcam draw"
 PANEL_W = 300

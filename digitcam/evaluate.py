@@ -18,7 +18,7 @@ import numpy as np
 from digitcam.detections import greedy_pairs, iou_matrix
 from digitcam.errors import DigitcamError
 from digitcam.normalise import normalise
-from digitcam.recognizer import Recognizer
+from digitcam.engine import Recognizer
 from digitcam.runtime import Classifier
 
 
@@ -92,29 +92,49 @@ def match(det_boxes: np.ndarray, true_boxes: np.ndarray) -> list[tuple[int, int]
     return greedy_pairs(iou + ok, ok)
 
 
+def _prf(correct: int, detections: int, truths: int) -> dict:
+    p = correct / detections if detections else (1.0 if truths == 0 else 0.0)
+    r = correct / truths if truths else 1.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r > 0 else 0.0}
+
+
 @dataclass
-class PhotoReport:
+class Tally:
+    """Counts for a group of photos (all of them, or one kind of scene)."""
+
     images: int = 0
     truths: int = 0             # scorable true digits
     found: int = 0              # true digits matched by a detection
     correct: int = 0            # ... with the right label
     detections: int = 0         # detections not matched to an unscorable (-1) digit
     false_positives: int = 0    # detections matched to nothing
-    crop_correct: int = 0       # true boxes cut out and classified alone
+
+    def add(self, other: "Tally") -> None:
+        for k in self.__dict__:
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
+    def to_dict(self) -> dict:
+        return {"images": self.images, "digits": self.truths, **_prf(self.correct, self.detections, self.truths),
+                "detection_recall": self.found / max(self.truths, 1),
+                "false_positives_per_image": self.false_positives / max(self.images, 1)}
+
+
+@dataclass
+class PhotoReport:
+    total: Tally = field(default_factory=Tally)
+    kinds: dict[str, Tally] = field(default_factory=dict)
+    crop_correct: int = 0           # true boxes cut out and classified alone
     blank_images: int = 0           # photos that could be painted digit-free
     blank_false_positives: int = 0  # digits read on those photos with their digits painted out
     per_image: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
-            "images": self.images, "digits": self.truths,
-            "detection_recall": self.found / max(self.truths, 1),
-            "precision": self.correct / max(self.detections, 1),
-            "recall": self.correct / max(self.truths, 1),
-            "false_positives_per_image": self.false_positives / max(self.images, 1),
-            "crop_accuracy": self.crop_correct / max(self.truths, 1),
+            **self.total.to_dict(),
+            "crop_accuracy": self.crop_correct / max(self.total.truths, 1),
             "digit_free_images": self.blank_images,
             "false_positives_per_digit_free_image": self.blank_false_positives / max(self.blank_images, 1),
+            "kinds": {k: t.to_dict() for k, t in sorted(self.kinds.items())},
             "per_image": self.per_image,
         }
 
@@ -136,12 +156,23 @@ def paint_out(image: np.ndarray, boxes: np.ndarray) -> np.ndarray | None:
     return cv2.resize(painted, (w, h), interpolation=cv2.INTER_LINEAR) if scale < 1 else painted
 
 
-def evaluate_photos(recognizer: Recognizer, manifest: Path) -> PhotoReport:
+def score_image(result, truth: np.ndarray, labels: np.ndarray) -> Tally:
+    """One photo's counts: detections matched one to one against its labelled boxes."""
+    det = np.array([d.box for d in result.detections], np.float64).reshape(-1, 4)
+    pairs = match(det, truth)
+    unscorable = {d for d, g in pairs if labels[g] < 0}
+    return Tally(images=1, truths=int((labels >= 0).sum()),
+                 found=sum(1 for _, g in pairs if labels[g] >= 0),
+                 correct=sum(1 for d, g in pairs if labels[g] >= 0 and result.detections[d].label == labels[g]),
+                 detections=len(det) - len(unscorable), false_positives=len(det) - len(pairs))
+
+
+def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None) -> PhotoReport:
     from digitcam.images import read_image
 
     root, entries = load_manifest(manifest)
     report = PhotoReport()
-    for entry in entries:
+    for n, entry in enumerate(entries):
         try:
             image = read_image(root / entry["file"])
         except DigitcamError as exc:
@@ -149,19 +180,10 @@ def evaluate_photos(recognizer: Recognizer, manifest: Path) -> PhotoReport:
         truth = np.array([b[:4] for b in entry["boxes"]], np.float64).reshape(-1, 4)
         labels = np.array([b[4] for b in entry["boxes"]], int)
         result = recognizer(image)
-        det = np.array([d.box for d in result.detections], np.float64).reshape(-1, 4)
-        pairs = match(det, truth)
-        matched_d = {d for d, _ in pairs}
-        unscorable = {d for d, g in pairs if labels[g] < 0}
-        right = sum(1 for d, g in pairs if labels[g] >= 0 and result.detections[d].label == labels[g])
-        scorable = int((labels >= 0).sum())
-        fp = len(det) - len(matched_d)
-        report.images += 1
-        report.truths += scorable
-        report.found += sum(1 for _, g in pairs if labels[g] >= 0)
-        report.correct += right
-        report.detections += len(det) - len(unscorable)
-        report.false_positives += fp
+        tally = score_image(result, truth, labels)
+        kind = str(entry.get("kind", "photo"))
+        report.total.add(tally)
+        report.kinds.setdefault(kind, Tally()).add(tally)
         crops = [normalise(image[int(y):int(y + h), int(x):int(x + w)]) for (x, y, w, h), l in zip(truth, labels) if l >= 0]
         crop_labels = labels[labels >= 0]
         crop_pred = recognizer.classifier.predict(np.stack(crops))[:, :10].argmax(axis=1) if crops else np.zeros(0, int)
@@ -171,7 +193,30 @@ def evaluate_photos(recognizer: Recognizer, manifest: Path) -> PhotoReport:
         if blank is not None:
             report.blank_images += 1
             report.blank_false_positives += blank_fp
-        report.per_image.append({"file": entry["file"], "truth": "".join(str(l) if l >= 0 else "?" for l in labels),
-                                 "read": result.text, "digits": scorable, "correct": right, "false_positives": fp,
+        report.per_image.append({"file": entry["file"], "kind": kind, "truth": "".join(str(l) if l >= 0 else "?" for l in labels),
+                                 "read": result.text, "digits": tally.truths, "correct": tally.correct,
+                                 "false_positives": tally.false_positives, **_prf(tally.correct, tally.detections, tally.truths),
                                  "crop_correct": int((crop_pred == crop_labels).sum()), "digit_free_false_positives": blank_fp})
+        if progress is not None:
+            progress(n + 1, len(entries))
     return report
+
+
+def evaluate_negatives(recognizer: Recognizer, folder: Path, progress=None) -> dict:
+    """False digits on every image of a folder of digit-free photos (any digit read is false)."""
+    from digitcam.images import read_image
+    from digitcam.scan import expand_inputs
+
+    items = [i for i in expand_inputs([str(folder)]) if getattr(i, "path", None) is not None]
+    if not items:
+        raise DigitcamError(f"no images in {folder}; --negatives takes a folder of digit-free photos", exit_code=2)
+    rows = []
+    for n, item in enumerate(items):
+        image = read_image(item.path)
+        result = recognizer(image)
+        rows.append({"file": str(item.path), "false_digits": len(result.detections), "read": result.text})
+        if progress is not None:
+            progress(n + 1, len(items))
+    total = sum(r["false_digits"] for r in rows)
+    return {"images": len(rows), "false_digits": total, "false_digits_per_image": total / len(rows),
+            "images_with_false_digits": sum(1 for r in rows if r["false_digits"]), "per_image": rows}

@@ -16,7 +16,7 @@ import numpy as np
 from digitcam import grouping
 from digitcam.errors import DigitcamError
 from digitcam.overlay import as_bgr, draw
-from digitcam.recognizer import Recognizer
+from digitcam.engine import Recognizer
 from digitcam.sources import open_source
 from digitcam.tracking import Tracker
 

@@ -1,7 +1,11 @@
 """Loading a model and running it: LiteRT when installed, TensorFlow otherwise.
 
-The model contract: input (N, 28, 28, 1) float32 in [0, 1], white ink on black; output a
-softmax whose first 10 entries are the digits 0-9 (an 11th, "not a digit", may follow).
+The model contract: input ``digit`` (N, 28, 28, 1) float32 in [0, 1], white ink on black, and
+optionally input ``context`` (N, 32, 32, 1), the region's surroundings (see
+:mod:`digitcam.engine.crops`). Output: a softmax whose first 10 entries are the digits 0-9 and
+whose 11th is "not a digit"; a model with a context input returns two such softmaxes side by side
+(N, 22): first the one that sees the context, then the one that reads the digit crop alone.
+A round-1 model (one input, 10 or 11 classes) still loads; it ignores contexts.
 ``model.keras`` is the source of truth; ``model.tflite`` beside it is its LiteRT export.
 """
 
@@ -28,21 +32,38 @@ def default_model_path() -> Path:
 
 @dataclass
 class Classifier:
-    """A loaded model: ``predict(batch) -> probabilities`` in one call for the whole batch."""
+    """A loaded model: ``predict(digits, contexts) -> probabilities`` in one call for the whole batch."""
 
     path: Path
     runtime: str                      # "litert" or "tensorflow"
-    num_classes: int
-    _run: Callable[[np.ndarray], np.ndarray]
+    num_classes: int                  # of one head: 11 (digits + "not a digit"), or 10
+    _run: Callable[[np.ndarray, np.ndarray | None], np.ndarray]
+    has_context: bool = False
 
-    def predict(self, batch: np.ndarray) -> np.ndarray:
-        """Class probabilities (N, num_classes) for a batch (N, 28, 28) or (N, 28, 28, 1)."""
-        batch = np.asarray(batch, np.float32)
-        if batch.ndim == 3:
-            batch = batch[..., None]
-        if len(batch) == 0:
-            return np.zeros((0, self.num_classes), np.float32)
-        return self._run(batch)
+    def heads(self, digits: np.ndarray, contexts: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Both heads' probabilities: ``context`` (sees the surroundings) and ``crop`` (the digit alone).
+
+        Without ``contexts`` (MNIST, the drawing canvas) the context of a digit alone on clean
+        paper is used. A model without a context input gives its one head under both names.
+        """
+        digits = np.asarray(digits, np.float32).reshape(-1, 28, 28, 1)
+        if len(digits) == 0:
+            empty = np.zeros((0, self.num_classes), np.float32)
+            return {"context": empty, "crop": empty}
+        if not self.has_context:
+            out = self._run(digits, None)
+            return {"context": out, "crop": out}
+        if contexts is None:
+            from digitcam.engine.crops import context_from_digit
+
+            contexts = context_from_digit(digits)
+        contexts = np.asarray(contexts, np.float32).reshape(-1, 32, 32, 1)
+        out = self._run(digits, contexts)
+        return {"context": out[:, :self.num_classes], "crop": out[:, self.num_classes:]}
+
+    def predict(self, digits: np.ndarray, contexts: np.ndarray | None = None) -> np.ndarray:
+        """Class probabilities (N, num_classes) for digits (N, 28, 28[, 1]) and their contexts."""
+        return self.heads(digits, contexts)["context"]
 
 
 def _bucket(n: int) -> int:
@@ -63,27 +84,34 @@ def _load_litert(path: Path, threads: int) -> Classifier:
             interp.allocate_tensors()
     except (ValueError, RuntimeError) as exc:
         raise DigitcamError(f"cannot load LiteRT model {path} ({str(exc).splitlines()[0][:80]}); re-export it with digitcam train or delete it to use the .keras file") from None
-    inp = interp.get_input_details()[0]
+    inputs = interp.get_input_details()
     out = interp.get_output_details()[0]
-    if tuple(inp["shape"][1:]) != (28, 28, 1):
-        raise DigitcamError(f"{path} takes input {tuple(inp['shape'])}, not (N, 28, 28, 1); it is not a digitcam model")
-    state = {"size": int(inp["shape"][0])}
+    by_shape = {tuple(int(v) for v in d["shape"][1:]): d for d in inputs}
+    digit_in, context_in = by_shape.get((28, 28, 1)), by_shape.get((32, 32, 1))
+    if digit_in is None or len(inputs) > 2 or (len(inputs) == 2 and context_in is None):
+        shapes = ", ".join(str(tuple(d["shape"])) for d in inputs)
+        raise DigitcamError(f"{path} takes inputs {shapes}, not (N, 28, 28, 1) [+ (N, 32, 32, 1)]; it is not a digitcam model")
+    used = [digit_in] + ([context_in] if context_in is not None else [])
+    state = {"size": int(digit_in["shape"][0])}
 
-    def run(batch: np.ndarray) -> np.ndarray:
-        n = len(batch)
+    def run(digits: np.ndarray, contexts: np.ndarray | None) -> np.ndarray:
+        n = len(digits)
         size = _bucket(n)
         if size != state["size"]:
-            interp.resize_tensor_input(inp["index"], [size, 28, 28, 1])
+            for d in used:
+                interp.resize_tensor_input(d["index"], [size, *d["shape"][1:]])
             interp.allocate_tensors()
             state["size"] = size
-        if size != n:
-            batch = np.concatenate([batch, np.zeros((size - n, 28, 28, 1), np.float32)])
-        interp.set_tensor(inp["index"], batch)
+        for d, x in zip(used, (digits, contexts)):
+            if size != n:
+                x = np.concatenate([x, np.zeros((size - n, *x.shape[1:]), np.float32)])
+            interp.set_tensor(d["index"], x)
         interp.invoke()
         return interp.get_tensor(out["index"])[:n].copy()
 
-    num_classes = int(out["shape"][-1])
-    return Classifier(path, "litert", num_classes, run)
+    has_context = context_in is not None
+    width = int(out["shape"][-1])
+    return Classifier(path, "litert", width // 2 if has_context else width, run, has_context)
 
 
 def _load_tensorflow(path: Path) -> Classifier:
@@ -97,18 +125,24 @@ def _load_tensorflow(path: Path) -> Classifier:
         model = keras.models.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:  # noqa: BLE001 - Keras raises many types for a bad file
         raise DigitcamError(f"cannot load model {path} ({type(exc).__name__}); is it a Keras 3 .keras file? Retrain with digitcam train or pass another --model") from None
-    if tuple(model.input_shape[1:]) != (28, 28, 1):
-        raise DigitcamError(f"{path} takes input {model.input_shape}, not (N, 28, 28, 1); it is not a digitcam model")
+    shapes = model.input_shape if isinstance(model.input_shape, list) else [model.input_shape]
+    shapes = [tuple(sh[1:]) for sh in shapes]
+    if shapes not in ([(28, 28, 1)], [(28, 28, 1), (32, 32, 1)]):
+        raise DigitcamError(f"{path} takes inputs {shapes}, not (N, 28, 28, 1) [+ (N, 32, 32, 1)]; it is not a digitcam model")
+    has_context = len(shapes) == 2
+    specs = [tf.TensorSpec([None, 28, 28, 1], tf.float32)] + ([tf.TensorSpec([None, 32, 32, 1], tf.float32)] if has_context else [])
 
     # A traced function with a fixed signature: ~1 ms a call instead of model.predict's ~60 ms.
-    @tf.function(input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32)], reduce_retracing=True)
-    def serve(x):
-        return model(x, training=False)
+    @tf.function(input_signature=specs, reduce_retracing=True)
+    def serve(*x):
+        return model(list(x) if has_context else x[0], training=False)
 
-    def run(batch: np.ndarray) -> np.ndarray:
-        return serve(tf.constant(batch)).numpy()
+    def run(digits: np.ndarray, contexts: np.ndarray | None) -> np.ndarray:
+        args = (digits, contexts) if has_context else (digits,)
+        return serve(*(tf.constant(a) for a in args)).numpy()
 
-    return Classifier(path, "tensorflow", int(model.output_shape[-1]), run)
+    width = int(model.output_shape[-1])
+    return Classifier(path, "tensorflow", width // 2 if has_context else width, run, has_context)
 
 
 def litert_available() -> bool:

@@ -31,7 +31,7 @@ def classifier():
 
 @pytest.fixture(scope="session")
 def recognizer(classifier):
-    from digitcam.recognizer import Recognizer
+    from digitcam.engine import Recognizer
 
     return Recognizer(classifier)
 

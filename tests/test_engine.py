@@ -105,7 +105,7 @@ def touching_pair(a: np.ndarray, b: np.ndarray, height: int = 90) -> np.ndarray:
 
 
 def test_touching_digits_are_split(recognizer, mnist_sample):
-    from digitcam.regions import find_regions
+    from digitcam.engine.components import find_strokes
 
     x, y = mnist_sample
     good = np.flatnonzero(recognizer.classifier.predict(x[:200] / 255.0)[:, :10].argmax(1) == y[:200])
@@ -114,7 +114,7 @@ def test_touching_digits_are_split(recognizer, mnist_sample):
     for k in range(20):
         a, b = good[2 * k], good[2 * k + 1]
         page = touching_pair(x[a], x[b])
-        if (find_regions(page).polarity == 0).sum() != 1:
+        if (find_strokes(page)[0].stats[:, 3] > 20).sum() != 1:
             continue  # the rendering left a gap: not a touching pair
         tried += 1
         ok += [d.label for d in recognizer(page).detections] == [int(y[a]), int(y[b])]

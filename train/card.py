@@ -48,7 +48,7 @@ def plot_curves(history: dict[str, list[float]], path: Path) -> None:
 
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.5))
     epochs = np.arange(1, len(history.get("loss", [])) + 1)
-    for key, ax in (("loss", a), ("accuracy", b)):
+    for key, ax in (("loss", a), ("context_accuracy", b)):
         if key in history:
             ax.plot(epochs, history[key], label="train")
         if "val_" + key in history:
@@ -56,7 +56,8 @@ def plot_curves(history: dict[str, list[float]], path: Path) -> None:
         ax.set_xlabel("epoch")
         ax.set_title(key)
         ax.grid(alpha=0.3)
-        ax.legend()
+        if ax.lines:
+            ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

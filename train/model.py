@@ -1,7 +1,14 @@
-"""The CNN: four 3x3 convolutions in two blocks, batch norm, dropout, an 11-way softmax.
+"""The CNN: a digit reader, and a context branch that decides with it whether a region is a digit.
 
-Classes 0-9 are the digits; class 10 is "not a digit" (ruled lines, specks, letters, blobs,
-page edges), so the engine can reject what the region finder wrongly proposes.
+Two inputs, two heads (both 11-way softmaxes: the digits 0-9 and "not a digit"):
+
+* ``crop`` head: four 3x3 convolutions in two blocks on the 28x28 MNIST-normalised crop, batch
+  norm, dropout, a dense layer. It reads the digit, as a classic MNIST convnet does.
+* ``context`` head: the crop's features joined with a small strided convnet over the 32x32
+  context (the region's surroundings, see :mod:`digitcam.engine.crops`). The engine decides
+  with this head; the crop head is kept to measure what the context buys (``digitcam eval``).
+
+For inference both heads are concatenated into one (N, 22) output, so one call gives both.
 """
 
 from __future__ import annotations
@@ -11,19 +18,19 @@ NOT_A_DIGIT = 10
 
 
 def build_cnn(num_classes: int = NUM_CLASSES, seed: int = 0):
-    """A small, fast CNN (about 0.2 M parameters) for 28x28x1 inputs in [0, 1]."""
+    """The training model: inputs ``digit`` and ``context``, outputs ``context`` and ``crop``."""
     import keras
     from keras import layers
 
     keras.utils.set_random_seed(seed)
 
-    def conv(x, filters):
-        x = layers.Conv2D(filters, 3, use_bias=False)(x)
+    def conv(x, filters, strides=1, padding="valid"):
+        x = layers.Conv2D(filters, 3, strides=strides, padding=padding, use_bias=False)(x)
         x = layers.BatchNormalization()(x)
         return layers.Activation("relu")(x)
 
-    inputs = keras.Input((28, 28, 1), name="digit")
-    x = conv(inputs, 32)
+    digit = keras.Input((28, 28, 1), name="digit")
+    x = conv(digit, 32)
     x = conv(x, 32)
     x = layers.MaxPooling2D()(x)
     x = layers.Dropout(0.1)(x)
@@ -34,7 +41,27 @@ def build_cnn(num_classes: int = NUM_CLASSES, seed: int = 0):
     x = layers.Flatten()(x)
     x = layers.Dense(128, use_bias=False)(x)
     x = layers.BatchNormalization()(x)
-    x = layers.Activation("relu")(x)
-    x = layers.Dropout(0.4)(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probs")(x)
-    return keras.Model(inputs, outputs, name="digitcam_cnn")
+    features = layers.Activation("relu")(x)
+    crop_out = layers.Dense(num_classes, activation="softmax", name="crop")(layers.Dropout(0.4)(features))
+
+    context = keras.Input((32, 32, 1), name="context")
+    c = conv(context, 16, 2, "same")
+    c = conv(c, 32, 2, "same")
+    c = conv(c, 48, 2, "same")
+    c = layers.Flatten()(c)
+    c = layers.Dropout(0.2)(c)
+    c = layers.Dense(64, activation="relu")(c)
+    joined = layers.Concatenate()([features, c])
+    joined = layers.Dense(96, activation="relu")(joined)
+    context_out = layers.Dense(num_classes, activation="softmax", name="context_probs")(layers.Dropout(0.3)(joined))
+    return keras.Model({"digit": digit, "context": context}, {"context": context_out, "crop": crop_out}, name="digitcam_cnn")
+
+
+def inference_model(model):
+    """The served model: the same layers, both heads side by side in one (N, 22) output."""
+    import keras
+    from keras import layers
+
+    outs = model.output
+    joined = layers.Concatenate(name="probs")([outs["context"], outs["crop"]])
+    return keras.Model([model.input["digit"], model.input["context"]], joined, name="digitcam_reader")

@@ -1,7 +1,9 @@
-"""``digitcam train``: MNIST + realistic renders + "not a digit" crops -> a CNN, a card and a LiteRT file.
+"""``digitcam train``: MNIST + the engine's hypotheses on rendered scenes -> a CNN, a card and a LiteRT file.
 
-Reads top to bottom: data, augmentation, model, fit (with progress, checkpoints, early stopping
-and resume), test evaluation, then everything written atomically next to the output model.
+Reads top to bottom: data (MNIST digits alone on clean paper, and every hypothesis the engine
+makes on rendered scenes, labelled by the scenes' truth), augmentation, model, fit (with
+progress, checkpoints, early stopping and resume), evaluation on MNIST test and on fresh scenes,
+then everything written atomically next to the output model.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from digitcam.data import load_mnist
 from digitcam.errors import DigitcamError
 from digitcam.model import DEFAULT_MODEL
-from digitcam.train.augment import AugmentConfig, keras_augmenter, make_negatives, make_realistic
+from digitcam.train.augment import AugmentConfig, keras_augmenter
 from digitcam.train.card import card_paths, confusion_matrix, per_class_accuracy, plot_confusion, plot_curves, write_json_atomic
 from digitcam.train.export import export_tflite
-from digitcam.train.model import NOT_A_DIGIT, NUM_CLASSES, build_cnn
+from digitcam.train.model import NOT_A_DIGIT, NUM_CLASSES, build_cnn, inference_model
 
 
+VAL_METRIC = "val_context_accuracy"  # the served head, on clean held-out MNIST digits
 RESUMED = ("data", "epochs", "batch_size", "learning_rate", "seed", "patience", "limit")
 
 
@@ -32,7 +35,7 @@ RESUMED = ("data", "epochs", "batch_size", "learning_rate", "seed", "patience", 
 class TrainConfig:
     output: Path
     data: str | None = None
-    epochs: int = 12
+    epochs: int = 10
     batch_size: int = 128
     learning_rate: float = 2e-3
     seed: int = 0
@@ -68,36 +71,69 @@ def _progress(console: Console) -> Progress:
     )
 
 
+def _render_chunk(args) -> tuple:
+    """Worker: render ``n`` scenes from ``digits`` and return the engine's labelled hypotheses."""
+    from digitcam.train.scenes import render_scene, scene_samples
+
+    seed, n, digits, labels, max_neg = args
+    rng = np.random.default_rng(seed)
+    out = ([], [], [])
+    for _ in range(n):
+        idx = rng.integers(0, len(digits), 400)
+        d, c, y = scene_samples(render_scene(digits[idx], labels[idx], rng), max_neg)
+        for lst, v in zip(out, (d, c, y)):
+            lst.append(v)
+    return tuple(np.concatenate(v) if v else v for v in out)
+
+
+def render_scene_samples(x: np.ndarray, y: np.ndarray, scenes: int, seed: int, max_negatives: int,
+                         progress=None, workers: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(digits, contexts, labels) of the engine's hypotheses on ``scenes`` rendered scenes."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = 25
+    jobs = [(seed * 100_003 + k, min(chunk, scenes - k * chunk), x, y, max_negatives) for k in range((scenes + chunk - 1) // chunk)]
+    parts = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+        for k, part in enumerate(pool.map(_render_chunk, jobs)):
+            parts.append(part)
+            if progress is not None:
+                progress(min(scenes, (k + 1) * chunk))
+    parts = [p for p in parts if len(p[2])]
+    if not parts:
+        return np.zeros((0, 28, 28), np.float32), np.zeros((0, 32, 32), np.float32), np.zeros(0, np.int32)
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+
+
 def build_datasets(config: TrainConfig, console: Console):
-    """Training arrays (MNIST + realistic renders + negatives), validation and test arrays."""
+    """Training, validation and test arrays: ((digits, contexts), labels) each."""
+    from digitcam.engine.crops import context_from_digit
+
     mnist = load_mnist(config.data)
-    x, y = mnist.x_train, mnist.y_train
+    x, y = mnist.x_train, mnist.y_train.astype(np.int32)
     if config.limit:
         x, y = x[: config.limit], y[: config.limit]
     n_val = max(1, len(x) // 12)
     x_val, y_val = x[-n_val:], y[-n_val:]
     x_tr, y_tr = x[:-n_val], y[:-n_val]
-    rng = np.random.default_rng(config.seed)
-    n_real = int(len(x_tr) * config.augment.realistic_fraction)
-    n_neg = int(len(x_tr) * config.augment.negative_fraction)
+    scenes = config.augment.scenes if not config.limit else max(4, min(config.augment.scenes, config.limit // 20))
     with _progress(console) as progress:
-        task = progress.add_task("rendering digits on paper", total=n_real, stats="")
-        xr, yr = make_realistic(x_tr, y_tr, n_real, rng, progress=lambda n: progress.update(task, completed=n))
-        progress.update(task, completed=n_real)
-        task = progress.add_task("rendering non-digits", total=n_neg, stats="")
-        xn = make_negatives(n_neg, rng)
-        progress.update(task, completed=n_neg)
-    x_all = np.concatenate([x_tr.astype(np.float32) / 255.0, xr, xn])[..., None]
-    y_all = np.concatenate([y_tr, yr, np.full(len(xn), NOT_A_DIGIT, np.int32)]).astype(np.int32)
-    # Validation (early stopping) is on clean held-out MNIST digits; "not a digit" is scored on
-    # fresh negatives after training.
-    x_val_all = x_val.astype(np.float32)[..., None] / 255.0
-    y_val_all = y_val.astype(np.int32)
-    x_test = mnist.x_test.astype(np.float32)[..., None] / 255.0
-    y_test = mnist.y_test.astype(np.int32)
-    if config.limit:
-        x_test, y_test = x_test[: config.limit], y_test[: config.limit]
-    return mnist, (x_all, y_all), (x_val_all, y_val_all), (x_test, y_test)
+        task = progress.add_task("rendering scenes", total=scenes, stats="")
+        sd, sc, sy = render_scene_samples(x_tr, y_tr, scenes, config.seed, config.augment.max_negatives_per_scene,
+                                          progress=lambda n: progress.update(task, completed=n))
+    digits = np.concatenate([x_tr.astype(np.float32) / 255.0, sd])
+    contexts = np.concatenate([context_from_digit(x_tr.astype(np.float32) / 255.0), sc])
+    labels = np.concatenate([y_tr, sy]).astype(np.int32)
+    console.print(f"training samples: {len(x_tr)} MNIST digits, {int((sy < NOT_A_DIGIT).sum())} digits and "
+                  f"{int((sy == NOT_A_DIGIT).sum())} non-digits found by the engine in {scenes} rendered scenes")
+
+    def clean(images):
+        images = images.astype(np.float32) / 255.0
+        return (images[..., None], context_from_digit(images)[..., None])
+
+    x_test, y_test = mnist.x_test, mnist.y_test.astype(np.int32)
+    return mnist, ((digits[..., None], contexts[..., None]), labels), (clean(x_val), y_val), (clean(x_test), y_test)
 
 
 def _callbacks(config: TrainConfig, console: Console, progress: Progress, state: dict):
@@ -112,12 +148,12 @@ def _callbacks(config: TrainConfig, console: Console, progress: Progress, state:
         def on_train_batch_end(self, batch, logs=None):
             logs = logs or {}
             progress.update(self.task, completed=batch + 1,
-                            stats=f"loss {logs.get('loss', 0):.4f}  acc {logs.get('accuracy', 0):.4f}")
+                            stats=f"loss {logs.get('loss', 0):.4f}  acc {logs.get('context_accuracy', 0):.4f}")
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
-            progress.update(self.task, stats=(f"loss {logs.get('loss', 0):.4f}  acc {logs.get('accuracy', 0):.4f}  "
-                                              f"val_acc {logs.get('val_accuracy', 0):.4f}"))
+            progress.update(self.task, stats=(f"loss {logs.get('loss', 0):.4f}  acc {logs.get('context_accuracy', 0):.4f}  "
+                                              f"val_acc {logs.get(VAL_METRIC, 0):.4f}"))
 
     class Checkpoint(keras.callbacks.Callback):
         """Save the whole model (with optimizer state) after every epoch, atomically."""
@@ -126,14 +162,31 @@ def _callbacks(config: TrainConfig, console: Console, progress: Progress, state:
             for k, v in (logs or {}).items():
                 state["history"].setdefault(k, []).append(float(v))
             state["epoch"] = epoch + 1
-            state["best_val_accuracy"] = max(state.get("best_val_accuracy", 0.0), float((logs or {}).get("val_accuracy", 0.0)))
+            state["best_val_accuracy"] = max(state.get("best_val_accuracy", 0.0), float((logs or {}).get(VAL_METRIC, 0.0)))
             tmp = run_dir / "checkpoint.tmp.keras"
             self.model.save(tmp)
             tmp.replace(run_dir / "checkpoint.keras")
             write_json_atomic(run_dir / "state.json", state)
 
-    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=config.patience, restore_best_weights=True)
+    stop = keras.callbacks.EarlyStopping(monitor=VAL_METRIC, mode="max", patience=config.patience, restore_best_weights=True)
     return [RichProgress(), Checkpoint(), stop]
+
+
+def held_out_scenes(served, mnist, config: TrainConfig, count: int = 120) -> dict:
+    """Both heads on the hypotheses of fresh scenes made from MNIST *test* digits (never trained on)."""
+    n = count if not config.limit else 8
+    d, c, y = render_scene_samples(mnist.x_test, mnist.y_test.astype(np.int32), n, config.seed + 7919, 30, workers=2)
+    out = {"scenes": n, "hypotheses": int(len(y))}
+    if len(y) == 0:
+        return out
+    probs = served.predict([d[..., None], c[..., None]], batch_size=1024, verbose=0)
+    for name, p in (("context", probs[:, :NUM_CLASSES]), ("crop", probs[:, NUM_CLASSES:])):
+        pred = p.argmax(axis=1)
+        neg = y == NOT_A_DIGIT
+        out[name] = {"accuracy": float((pred == y).mean()),
+                     "not_a_digit_recall": float((pred[neg] == NOT_A_DIGIT).mean()) if neg.any() else None,
+                     "digit_accuracy": float((pred[~neg] == y[~neg]).mean()) if (~neg).any() else None}
+    return out
 
 
 def train(config: TrainConfig, console: Console | None = None) -> dict:
@@ -162,18 +215,26 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
     mnist, (x, y), (x_val, y_val), (x_test, y_test) = build_datasets(config, console)
     keras.utils.set_random_seed(config.seed)
     augment = keras_augmenter(config.augment, seed=config.seed)
-    steps = int(np.ceil(len(x) / config.batch_size))
-    ds = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=config.seed, reshuffle_each_iteration=True)
-          .batch(config.batch_size).map(lambda a, b: (augment(a), b), num_parallel_calls=tf.data.AUTOTUNE)
-          .prefetch(tf.data.AUTOTUNE))
-    val = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(512)
+    (xd, xc) = x
+    steps = int(np.ceil(len(y) / config.batch_size))
+
+    def prepare(inputs, label):
+        d, c = inputs
+        c = c + tf.random.normal(tf.shape(c), 0.0, 0.05)
+        return {"digit": augment(d), "context": c}, {"context": label, "crop": label}
+
+    ds = (tf.data.Dataset.from_tensor_slices(((xd, xc), y)).shuffle(len(y), seed=config.seed, reshuffle_each_iteration=True)
+          .batch(config.batch_size).map(prepare, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE))
+    val = tf.data.Dataset.from_tensor_slices(({"digit": x_val[0], "context": x_val[1]}, {"context": y_val, "crop": y_val})).batch(512)
 
     if config.resume:
         model = keras.models.load_model(ckpt, safe_mode=True)
     else:
         model = build_cnn(NUM_CLASSES, seed=config.seed)
         schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps * config.epochs, alpha=0.02)
-        model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.compile(optimizer=keras.optimizers.Adam(schedule),
+                      loss={"context": "sparse_categorical_crossentropy", "crop": "sparse_categorical_crossentropy"},
+                      metrics={"context": ["accuracy"], "crop": ["accuracy"]})
 
     start = time.perf_counter()
     try:
@@ -188,31 +249,35 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
         raise DigitcamError(f"training interrupted after epoch {done}; checkpoint kept in {run_dir}; resume with: {hint}", exit_code=130) from None
     seconds = state.get("seconds", 0.0) + time.perf_counter() - start
 
-    probs = model.predict(x_test, batch_size=1024, verbose=0)
+    served = inference_model(model)
+    probs = served.predict(list(x_test), batch_size=1024, verbose=0)
     pred = probs[:, :10].argmax(axis=1)
     cm = confusion_matrix(y_test, pred)
     accuracy = float((pred == y_test).mean())
-    negatives = make_negatives(1000, np.random.default_rng(config.seed + 1))
-    negative_recall = float((model.predict(negatives[..., None], batch_size=1024, verbose=0).argmax(axis=1) == NOT_A_DIGIT).mean())
+    crop_accuracy = float((probs[:, NUM_CLASSES:NUM_CLASSES + 10].argmax(axis=1) == y_test).mean())
+    scenes = held_out_scenes(served, mnist, config)
     paths = card_paths(config.output)
     tmp = config.output.with_name(config.output.stem + ".tmp.keras")
-    model.save(tmp)
+    served.save(tmp)
     tmp.replace(config.output)
-    export_tflite(model, paths["tflite"])
+    export_tflite(served, paths["tflite"])
     card = {
         "model": config.output.name,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "classes": [str(i) for i in range(10)] + ["not a digit"],
-        "input": "28x28x1 float32 in [0, 1], white ink on black (MNIST)",
+        "input": "digit: 28x28x1 float32 in [0, 1], white ink on black (MNIST); context: 32x32x1, the surroundings",
+        "output": "(N, 22): the context head's 11 probabilities, then the crop-only head's",
         "test_accuracy": accuracy,
+        "test_accuracy_crop_head": crop_accuracy,
         "test_digits": int(len(y_test)),
-        "not_a_digit_recall": negative_recall,
+        "not_a_digit_recall": scenes["context"]["not_a_digit_recall"],
+        "held_out_scenes": scenes,
         "per_class_accuracy": per_class_accuracy(cm),
         "confusion_matrix": cm.tolist(),
         "parameters": int(model.count_params()),
         "epochs": int(state["epoch"]),
         "training_seconds": round(seconds, 1),
-        "dataset": {"source": Path(mnist.source).name, "sha256": mnist.sha256, "train_digits": int(len(x)),
+        "dataset": {"source": Path(mnist.source).name, "sha256": mnist.sha256, "train_samples": int(len(y)),
                     "limit": config.limit},
         "augmentation": config.augment.to_dict(),
         "hyperparameters": {"batch_size": config.batch_size, "learning_rate": config.learning_rate, "seed": config.seed,

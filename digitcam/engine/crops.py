@@ -1,0 +1,169 @@
+"""Stage 4, crops: what the model sees of each hypothesis, two images each.
+
+* the **digit**: the hypothesis' own strokes, normalised the MNIST way (28x28, see
+  :func:`digitcam.normalise.normalise`), so the classifier reads exactly what MNIST taught it;
+* the **context**: a 32x32 view of the surroundings, a square twice the region's longer side,
+  ink bright, levels relative to the paper. A digit sits on paper; a floorboard gap sits in wood
+  grain and runs on past the box; a stroke of a letter sits among other letters. The 28x28 crop
+  of all three can look like a "1": the context is what tells them apart.
+
+Regions wider than one digit are also proposed as pieces, cut at the emptiest columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from digitcam.engine.candidates import Hypothesis
+from digitcam.engine.components import Strokes
+from digitcam.engine.ink import DARK
+from digitcam.normalise import SIZE, normalise
+
+CONTEXT = 32          # the context image is CONTEXT x CONTEXT
+CONTEXT_SPAN = 2.0    # ... showing a square CONTEXT_SPAN times the region's longer side
+NORMALISE_MAX = 96    # regions taller than this are shrunk to it before normalising (speed only)
+DIGIT_ASPECT = 0.7    # a handwritten digit's typical width / height: how many pieces to cut into
+SPLIT_FROM = 1.1      # regions wider than this times their height are also proposed split
+MAX_PIECES = 5
+
+
+@dataclass
+class Batch:
+    """Every hypothesis of a frame, with the two model inputs of each."""
+
+    hyps: list[Hypothesis] = field(default_factory=list)
+    digits: np.ndarray = field(default_factory=lambda: np.zeros((0, SIZE, SIZE), np.float32))
+    contexts: np.ndarray = field(default_factory=lambda: np.zeros((0, CONTEXT, CONTEXT), np.float32))
+
+    def __len__(self) -> int:
+        return len(self.hyps)
+
+
+def _mask(strokes: Strokes, hyp: Hypothesis, pad: int, shape: tuple[int, int]):
+    x, y, w, h = hyp.box
+    H, W = shape
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    x1, y1 = min(W, x + w + pad), min(H, y + h + pad)
+    labels = strokes.labels.crop(x0, y0, x1, y1)
+    m = hyp.members
+    hit = labels == m[0] if len(m) == 1 else np.isin(labels, m)
+    return (x0, y0), hit.view(np.uint8) * np.uint8(255)
+
+
+def _cuts(mask: np.ndarray, n: int) -> list[int]:
+    """Columns where to split a region into ``n`` digits: the emptiest column near each n-th."""
+    profile = np.count_nonzero(mask, axis=0)
+    w = len(profile)
+    cuts = []
+    for k in range(1, n):
+        centre = k * w / n
+        lo, hi = int(max(1, centre - 0.25 * w / n)), int(min(w - 1, centre + 0.25 * w / n))
+        if hi <= lo:
+            return []
+        cuts.append(lo + int(np.argmin(profile[lo:hi])))
+    return cuts
+
+
+def _normalised(patch: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    h, w = mask.shape
+    if max(h, w) > NORMALISE_MAX:  # same result at a fraction of the cost of a full-size dilation
+        f = NORMALISE_MAX / max(h, w)
+        size = (max(1, int(w * f)), max(1, int(h * f)))
+        patch = cv2.resize(patch, size, interpolation=cv2.INTER_AREA)
+        mask = (cv2.resize(mask, size, interpolation=cv2.INTER_AREA) > 40).view(np.uint8) * np.uint8(255)
+    return normalise(patch, mask)
+
+
+class Pyramid:
+    """The frame at 1, 1/2, 1/4 ... scale, made on demand, so a context of any size is cheap."""
+
+    def __init__(self, gray: np.ndarray) -> None:
+        self.levels = [gray]
+
+    def level(self, k: int) -> np.ndarray:
+        while len(self.levels) <= k and min(self.levels[-1].shape) > 8:
+            self.levels.append(cv2.pyrDown(self.levels[-1]))
+        return self.levels[min(k, len(self.levels) - 1)]
+
+
+def context_patches(pyramid: Pyramid, boxes: np.ndarray, polarity: np.ndarray) -> np.ndarray:
+    """(N, 32, 32) context images in [-1, 1.5]: 0 is the paper's level, 1 the region's ink."""
+    n = len(boxes)
+    raw = np.empty((n, CONTEXT, CONTEXT), np.float32)
+    for i, (x, y, w, h) in enumerate(boxes):
+        side = CONTEXT_SPAN * max(w, h, 4)
+        k = max(0, int(np.floor(np.log2(max(side / (2 * CONTEXT), 1.0)))))
+        img = pyramid.level(k)
+        f = img.shape[0] / pyramid.levels[0].shape[0]
+        s = max(2, int(round(side * f)))
+        centre = ((x + w / 2.0) * f, (y + h / 2.0) * f)
+        patch = cv2.getRectSubPix(img, (s, s), centre)
+        raw[i] = cv2.resize(patch, (CONTEXT, CONTEXT), interpolation=cv2.INTER_AREA if s > CONTEXT else cv2.INTER_LINEAR)
+    if n == 0:
+        return raw
+    dark = polarity == DARK
+    raw[dark] = 255.0 - raw[dark]
+    flat = raw.reshape(n, -1)
+    paper = np.median(flat, axis=1)
+    c0, c1 = CONTEXT // 4, CONTEXT - CONTEXT // 4
+    ink = np.percentile(raw[:, c0:c1, c0:c1].reshape(n, -1), 95, axis=1)
+    span = np.maximum(ink - paper, 12.0)
+    out = (raw - paper[:, None, None]) / span[:, None, None]
+    return np.clip(out, -1.0, 1.5, out=out)
+
+
+def context_from_digit(digits: np.ndarray) -> np.ndarray:
+    """The context of a digit alone on clean paper (MNIST, the drawing canvas): the 28x28
+    digit shrunk so its 20 px box fills the context's central half, on an empty field."""
+    digits = np.asarray(digits, np.float32).reshape(-1, SIZE, SIZE)
+    inner = int(round(SIZE * CONTEXT / (CONTEXT_SPAN * 20)))  # 28 px field -> 22 px
+    off = (CONTEXT - inner) // 2
+    out = np.zeros((len(digits), CONTEXT, CONTEXT), np.float32)
+    for i, d in enumerate(digits):
+        out[i, off:off + inner, off:off + inner] = cv2.resize(d, (inner, inner), interpolation=cv2.INTER_AREA)
+    return out
+
+
+def build(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothesis],
+          pyramid: Pyramid | None = None) -> Batch:
+    """Both model inputs for every hypothesis, and the pieces of wide ones appended as more hypotheses."""
+    shape = gray.shape[:2]
+    all_hyps: list[Hypothesis] = []
+    digits: list[np.ndarray] = []
+    for i, hyp in enumerate(hyps):
+        x, y, w, h = hyp.box
+        pad = 2 + h // 10
+        (px, py), mask = _mask(strokes[hyp.polarity], hyp, pad, shape)
+        patch = gray[py:py + mask.shape[0], px:px + mask.shape[1]]
+        parent = len(all_hyps)
+        all_hyps.append(hyp)
+        digits.append(_normalised(patch, mask))
+        n = int(round(w / (DIGIT_ASPECT * h)))
+        if w <= SPLIT_FROM * h or n < 2:
+            continue
+        n = min(n, MAX_PIECES)
+        cols = [0, *_cuts(mask, n), mask.shape[1]]
+        if len(cols) != n + 1:
+            continue
+        pieces = []
+        for k in range(n):
+            a, b = cols[k], cols[k + 1]
+            sub = mask[:, a:b]
+            ys, xs = np.nonzero(sub)
+            if ys.size == 0:
+                break
+            box = (px + a + int(xs.min()), py + int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+            pieces.append((Hypothesis(box, hyp.polarity, hyp.members, parent, k + 1, n), _normalised(patch[:, a:b], sub)))
+        if len(pieces) == n:  # a split with an empty piece is not a split into n digits
+            for p, d in pieces:
+                all_hyps.append(p)
+                digits.append(d)
+    if not all_hyps:
+        return Batch()
+    pyramid = pyramid or Pyramid(gray)
+    boxes = np.array([hh.box for hh in all_hyps], np.float64)
+    pol = np.array([hh.polarity for hh in all_hyps], np.int8)
+    return Batch(all_hyps, np.stack(digits), context_patches(pyramid, boxes, pol))

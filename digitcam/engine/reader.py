@@ -1,0 +1,114 @@
+"""The engine: frame -> scale -> ink and strokes -> hypotheses -> crops -> one model call -> selection.
+
+``scan``, ``live``, ``draw``, ``bench`` and ``eval`` all read digits through :class:`Recognizer`.
+Each stage is its own module in this package, in the order of the pipeline:
+:mod:`scale`, :mod:`ink`, :mod:`components`, :mod:`candidates`, :mod:`crops`, then the
+classifier (:mod:`digitcam.runtime`), :mod:`select`, and :mod:`digitcam.grouping` for numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from digitcam import grouping
+from digitcam.detections import Detection, Result
+from digitcam.engine import crops as crop_stage
+from digitcam.engine import scale as scale_stage
+from digitcam.engine.candidates import propose
+from digitcam.engine.components import find_strokes
+from digitcam.engine.ink import MIN_CONTRAST
+from digitcam.engine.select import choose
+from digitcam.normalise import to_gray
+from digitcam.runtime import Classifier
+
+
+@dataclass
+class Look:
+    """One pass over the frame at one working scale: every hypothesis and what the model said."""
+
+    scale: float
+    batch: crop_stage.Batch
+    probs: np.ndarray        # (N, 11) probabilities, the context-aware head
+    chosen: list[int]        # indices into batch.hyps
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Recognizer:
+    """Reads every handwritten digit in a frame (grayscale, BGR or BGRA, any size and depth)."""
+
+    classifier: Classifier
+    min_confidence: float = 0.6
+    base_side: int = 1600          # the first look brings the longer side down to this
+    second_look: bool = True       # look again closer when the digits are small (see engine.scale)
+    head: str = "context"          # which model head decides: "context" (served) or "crop" (to measure)
+
+    def look(self, gray: np.ndarray, scale: float) -> Look:
+        """One pass at ``scale``: every stage up to the chosen hypotheses, in working pixels."""
+        t0 = time.perf_counter()
+        h, w = gray.shape
+        if scale != 1.0:
+            size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
+            gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        strokes = find_strokes(gray, MIN_CONTRAST)
+        t1 = time.perf_counter()
+        hyps = propose(strokes, gray.shape[:2])
+        t2 = time.perf_counter()
+        batch = crop_stage.build(gray, strokes, hyps)
+        t3 = time.perf_counter()
+        probs = self.classifier.heads(batch.digits, batch.contexts)[self.head]
+        t4 = time.perf_counter()
+        chosen = choose(batch, probs, self.min_confidence) if len(batch) else []
+        t5 = time.perf_counter()
+        ms = lambda a, b: (b - a) * 1e3  # noqa: E731
+        return Look(scale, batch, probs, chosen, {"find": ms(t0, t1), "candidates": ms(t1, t2), "crops": ms(t2, t3),
+                                                  "classify": ms(t3, t4), "select": ms(t4, t5),
+                                                  "hypotheses": float(len(batch))})
+
+    def __call__(self, frame: np.ndarray) -> Result:
+        t0 = time.perf_counter()
+        frame = np.asarray(frame)
+        if frame.ndim < 2 or min(frame.shape[:2]) < 2:  # empty, 1-D or a single row: nothing to read
+            h, w = frame.shape[:2] if frame.ndim >= 2 else (0, 0)
+            return Result(int(w), int(h))
+        height, width = frame.shape[:2]
+        gray = to_gray(frame)
+        look = self.look(gray, scale_stage.first_scale(gray.shape, self.base_side))
+        looks = 1
+        if self.second_look:
+            heights = np.array([look.batch.hyps[i].box[3] for i in look.chosen])
+            closer = scale_stage.second_scale(gray.shape, look.scale, heights)
+            if closer is not None:
+                look = self.look(gray, closer)
+                looks = 2
+        t1 = time.perf_counter()
+        result = self._result(look, width, height)
+        result.timings = {**look.timings, "looks": float(looks), "group": (time.perf_counter() - t1) * 1e3,
+                          "total": (time.perf_counter() - t0) * 1e3}
+        return result
+
+    def _result(self, look: Look, width: int, height: int) -> Result:
+        result = Result(width, height)
+        dets = []
+        for i in look.chosen:
+            hyp = look.batch.hyps[i]
+            p = look.probs[i]
+            x, y, w, h = (v / look.scale for v in hyp.box)
+            x0, y0 = int(np.floor(x)), int(np.floor(y))
+            box = (x0, y0, max(1, int(np.ceil(x + w)) - x0), max(1, int(np.ceil(y + h)) - y0))
+            box = _clip(box, width, height)
+            digits = p[:10] / max(float(p[:10].sum()), 1e-9)
+            dets.append(Detection(box, int(digits.argmax()), float(p[:10].max()), digits, look.batch.digits[i]))
+        result.detections, result.numbers = grouping.read(dets)
+        return result
+
+
+def _clip(box: tuple[int, int, int, int], width: int, height: int) -> tuple[int, int, int, int]:
+    x, y, w, h = box
+    x0, y0 = min(max(0, x), width - 1), min(max(0, y), height - 1)
+    x1, y1 = min(width, x + w), min(height, y + h)
+    return x0, y0, max(1, x1 - x0), max(1, y1 - y0)

@@ -1,0 +1,37 @@
+"""Stage 0, scale: the working resolution, picked from what is in the image.
+
+A fixed downscale turns the 25 px digits of a 12-megapixel phone photo into specks, and a fixed
+full resolution makes a close-up of one digit slow. So the first look is at a size where large
+and medium digits are comfortably readable (``base_side``); when the digits read there are
+small (their median height under ``SMALL_DIGIT`` working pixels), the image is read again at the
+scale that brings them to ``TARGET_DIGIT`` pixels: at most full resolution times ``MAX_UPSCALE``
+and at most ``MAX_PIXELS`` working pixels. A frame needs the second look only when its digits are
+small, so a webcam frame with readable digits costs one pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SMALL_DIGIT = 22      # working pixels: below this median height, look again closer
+TARGET_DIGIT = 36     # ... so that the median digit is this tall
+MAX_UPSCALE = 2.0     # never enlarge a frame more than this (a 10 px digit becomes 20 px)
+MAX_PIXELS = 16e6     # the second look's working image stays under this many pixels
+
+
+def first_scale(shape: tuple[int, int], base_side: int) -> float:
+    """Scale of the first look: the frame's longer side brought down to ``base_side``."""
+    return min(1.0, base_side / float(max(shape)))
+
+
+def second_scale(shape: tuple[int, int], scale: float, heights: np.ndarray) -> float | None:
+    """Scale of a second, closer look, or None when the digits read were tall enough."""
+    if len(heights) == 0:
+        return None
+    median = float(np.median(heights))
+    if median >= SMALL_DIGIT:
+        return None
+    want = scale * TARGET_DIGIT / max(median, 1.0)
+    budget = np.sqrt(MAX_PIXELS / float(shape[0] * shape[1]))
+    new = min(want, MAX_UPSCALE, budget)
+    return new if new > scale * 1.25 else None

@@ -1,0 +1,164 @@
+"""Pure stages of the engine, without a model: strokes, hypotheses, selection, grouping."""
+
+import cv2
+import numpy as np
+
+from digitcam.engine.candidates import Hypothesis, join_matrix, propose
+from digitcam.engine.components import find_strokes
+from digitcam.engine.crops import Batch, build, context_from_digit
+from digitcam.engine.ink import DARK, LIGHT
+from digitcam.engine.select import choose
+from digitcam.grouping import lines, numbers, reading_order
+
+
+def page(h=300, w=400, value=225):
+    return np.full((h, w), value, np.uint8)
+
+
+def hypotheses(img):
+    strokes = find_strokes(img)
+    return strokes, propose(strokes, img.shape)
+
+
+def boxes_of(hyps, polarity=None):
+    return [h.box for h in hyps if h.parent < 0 and (polarity is None or h.polarity == polarity)]
+
+
+def contains(outer, inner, slack=3):
+    ox, oy, ow, oh = outer
+    ix, iy, iw, ih = inner
+    return ox - slack <= ix and oy - slack <= iy and ix + iw <= ox + ow + slack and iy + ih <= oy + oh + slack
+
+
+def test_reading_order_is_lines_then_left_to_right():
+    boxes = np.array([[200, 110, 20, 30], [10, 10, 20, 30], [100, 112, 20, 30], [50, 8, 20, 30]])
+    assert reading_order(boxes) == [1, 3, 2, 0]
+    assert lines(boxes) == [[1, 3], [2, 0]]
+
+
+def test_numbers_split_on_wide_gaps_and_height_changes():
+    boxes = np.array([[0, 0, 20, 40], [25, 0, 20, 40], [50, 2, 20, 38],   # "123"
+                      [150, 0, 20, 40],                                       # far away: its own number
+                      [175, 10, 8, 12]])                                      # much smaller: not part of it
+    assert sorted(numbers(boxes)) == [[0, 1, 2], [3], [4]]
+
+
+def test_dark_and_light_ink_are_both_proposed():
+    img = page()
+    cv2.putText(img, "4", (40, 120), cv2.FONT_HERSHEY_SIMPLEX, 3, 20, 8)
+    cv2.rectangle(img, (200, 30), (380, 270), 30, -1)           # a chalkboard patch
+    cv2.putText(img, "7", (250, 200), cv2.FONT_HERSHEY_SIMPLEX, 3, 240, 8)
+    _, hyps = hypotheses(img)
+    assert {h.polarity for h in hyps} == {DARK, LIGHT}
+
+
+def test_a_digit_in_several_strokes_is_proposed_whole_and_in_parts():
+    img = page()
+    # a "5" written as two strokes that do not touch: the flag and the body
+    cv2.line(img, (100, 52), (160, 52), 20, 6)
+    cv2.line(img, (100, 68), (100, 120), 20, 6)
+    cv2.ellipse(img, (120, 150), (35, 32), 0, -120, 150, 20, 6)
+    _, hyps = hypotheses(img)
+    boxes = boxes_of(hyps, DARK)
+    whole = [b for b in boxes if b[1] <= 52 and b[1] + b[3] >= 180]
+    assert whole, boxes
+    assert len(boxes) >= 2, "the parts are hypotheses too"
+
+
+def test_side_by_side_digits_are_not_proposed_merged():
+    img = page()
+    cv2.putText(img, "1", (100, 180), cv2.FONT_HERSHEY_SIMPLEX, 4, 20, 10)
+    cv2.putText(img, "2", (170, 180), cv2.FONT_HERSHEY_SIMPLEX, 4, 20, 10)
+    _, hyps = hypotheses(img)
+    assert len(boxes_of(hyps, DARK)) == 2
+
+
+def test_a_stacked_column_keeps_every_digit_as_its_own_hypothesis():
+    img = page(620, 200)
+    for i, ch in enumerate("28867"):
+        cv2.putText(img, ch, (60, 100 + 115 * i), cv2.FONT_HERSHEY_SIMPLEX, 3, 25, 7)
+    _, hyps = hypotheses(img)
+    boxes = boxes_of(hyps, DARK)
+    singles = [b for b in boxes if 50 < b[3] < 100]
+    assert len(singles) >= 5, boxes
+
+
+def test_join_rules():
+    flag_and_body = np.array([[100, 50, 60, 10], [95, 65, 70, 60]])
+    assert join_matrix(flag_and_body)[0, 1]
+    side_by_side = np.array([[0, 0, 30, 50], [35, 0, 30, 50]])
+    assert not join_matrix(side_by_side).any()
+    far_rows = np.array([[0, 0, 30, 50], [0, 90, 30, 50]])
+    assert not join_matrix(far_rows).any()
+
+
+def test_ruled_lines_do_not_glue_digits_together():
+    img = page(300, 600)
+    for y in range(20, 300, 40):
+        cv2.line(img, (0, y), (600, y), 150, 1)
+    for i, ch in enumerate("3859"):
+        cv2.putText(img, ch, (60 + 120 * i, 170), cv2.FONT_HERSHEY_SIMPLEX, 3, 25, 7)
+    _, hyps = hypotheses(img)
+    singles = [h.box for h in hyps if len(h.members) == 1 and h.box[3] > 40 and h.polarity == DARK]
+    assert len(singles) == 4, singles
+    assert all(b[2] < 120 for b in singles), "a rule was kept and joined digits"
+
+
+def test_nothing_is_proposed_on_blank_pages_and_noise():
+    assert hypotheses(page())[1] == []
+    rng = np.random.default_rng(0)
+    noisy = np.clip(page().astype(np.float32) + rng.normal(0, 3, (300, 400)), 0, 255).astype(np.uint8)
+    assert hypotheses(noisy)[1] == []
+
+
+def test_wide_regions_are_also_proposed_as_pieces():
+    img = page(200, 400)
+    cv2.putText(img, "42", (60, 150), cv2.FONT_HERSHEY_SIMPLEX, 4, 25, 9)
+    cv2.line(img, (120, 140), (160, 140), 25, 9)  # the two digits touch: one stroke
+    strokes, hyps = hypotheses(img)
+    batch = build(img, strokes, hyps)
+    pieces = [h for h in batch.hyps if h.parent >= 0 and h.polarity == DARK]
+    assert len(pieces) == 2 and all(p.pieces == 2 for p in pieces)
+    assert batch.digits.shape == (len(batch), 28, 28) and batch.contexts.shape == (len(batch), 32, 32)
+
+
+def _probs(rows):
+    """Probabilities (N, 11) that read each row's (label, confidence)."""
+    out = np.zeros((len(rows), 11), np.float32)
+    for i, (label, conf) in enumerate(rows):
+        out[i] = (1 - conf) / 10
+        out[i, label] = conf
+    return out
+
+
+def test_a_merge_read_as_not_a_digit_leaves_its_strokes_to_be_read_alone():
+    hyps = [Hypothesis((0, 0, 20, 100), DARK, np.array([1, 2])),   # two stacked digits merged
+            Hypothesis((0, 0, 20, 45), DARK, np.array([1])),
+            Hypothesis((0, 55, 20, 45), DARK, np.array([2]))]
+    batch = Batch(hyps, np.zeros((3, 28, 28), np.float32), np.zeros((3, 32, 32), np.float32))
+    assert sorted(choose(batch, _probs([(10, 0.99), (2, 0.95), (8, 0.9)]), 0.5)) == [1, 2]
+
+
+def test_each_stroke_is_in_at_most_one_digit_and_the_surer_reading_wins():
+    hyps = [Hypothesis((0, 0, 40, 60), DARK, np.array([1, 2])),    # a 5: flag and body
+            Hypothesis((0, 0, 40, 8), DARK, np.array([1])),        # the flag alone
+            Hypothesis((0, 10, 40, 50), DARK, np.array([2]))]      # the body alone
+    batch = Batch(hyps, np.zeros((3, 28, 28), np.float32), np.zeros((3, 32, 32), np.float32))
+    assert choose(batch, _probs([(5, 0.99), (7, 0.7), (6, 0.8)]), 0.5) == [0]
+
+
+def test_a_split_wins_only_where_its_pieces_read_better_than_the_whole():
+    whole = Hypothesis((0, 0, 80, 50), DARK, np.array([1]))
+    left = Hypothesis((0, 0, 38, 50), DARK, np.array([1]), parent=0, piece=1, pieces=2)
+    right = Hypothesis((42, 0, 38, 50), DARK, np.array([1]), parent=0, piece=2, pieces=2)
+    batch = Batch([whole, left, right], np.zeros((3, 28, 28), np.float32), np.zeros((3, 32, 32), np.float32))
+    assert choose(batch, _probs([(0, 0.99), (1, 0.9), (1, 0.95)]), 0.5) == [0]            # a wide 0
+    assert sorted(choose(batch, _probs([(10, 0.9), (4, 0.97), (2, 0.96)]), 0.5)) == [1, 2]  # "42"
+    assert choose(batch, _probs([(10, 0.9), (4, 0.97), (10, 0.96)]), 0.5) == []            # half is no digit
+
+
+def test_the_context_of_a_digit_alone_shows_it_in_the_middle():
+    d = np.zeros((1, 28, 28), np.float32)
+    d[0, 4:24, 12:16] = 1.0
+    c = context_from_digit(d)[0]
+    assert c.shape == (32, 32) and c[16, 16] > 0.5 and c[:6].max() == 0 and c[-6:].max() == 0
