@@ -341,11 +341,11 @@ def bench(
         report["engine"] = [r.to_dict() for r in rows]
         if not as_json:
             t = Table(title=f"engine, {recognizer.classifier.runtime} runtime, {origin}", header_style="bold")
-            for col in ("frame", "digits", "found", "median ms", "p95 ms", "fps", "find", "normalise", "classify"):
+            for col in ("scene", "frame", "digits", "found", "median ms", "p95 ms", "hyps", "find", "crops", "model"):
                 t.add_column(col, justify="right")
             for r in rows:
-                t.add_row(r.size, str(r.digits), f"{r.found:.1f}", f"{r.median_ms:.2f}", f"{r.p95_ms:.2f}", f"{r.fps:.0f}",
-                          f"{r.find_ms:.2f}", f"{r.normalise_ms:.2f}", f"{r.classify_ms:.2f}")
+                t.add_row(r.scene, r.size, str(r.digits), f"{r.found:.1f}", f"{r.median_ms:.1f}", f"{r.p95_ms:.1f}", f"{r.hypotheses:.0f}",
+                          f"{r.find_ms:.1f}", f"{r.candidates_ms + r.crops_ms:.1f}", f"{r.classify_ms:.1f}")
             out.print(t)
     if "scan" in parts:
         def factory():

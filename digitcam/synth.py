@@ -135,3 +135,87 @@ def render_scene(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
         ok, enc = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(jpeg)])
         image = cv2.imdecode(enc, cv2.IMREAD_COLOR)
     return Scene(image, boxes, numbers)
+
+
+# ---------------------------------------------------------------- backdrops: what is behind a page
+
+def wood(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    """Floorboards: planks of slightly different tone with grain and dark gaps between them."""
+    vertical = rng.random() < 0.5
+    n, m = (w, h) if vertical else (h, w)
+    plank = int(rng.uniform(40, 160))
+    base = np.array(rng.uniform([30, 60, 90], [120, 160, 210]), np.float32)
+    img = np.empty((n, m, 3), np.float32)
+    pos = 0
+    while pos < n:
+        size = int(plank * rng.uniform(0.8, 1.2))
+        tone = base * rng.uniform(0.8, 1.15)
+        grain = np.cumsum(rng.normal(0, 1.0, m)).astype(np.float32)
+        grain = (grain - grain.mean()) / (grain.std() + 1e-6)
+        rows = rng.normal(0, 0.5, (min(size, n - pos), 1)).astype(np.float32)
+        img[pos:pos + size] = tone * (1 + 0.06 * (grain[None] + rows))[..., None]
+        gap = int(rng.integers(1, 5))
+        img[pos + size - gap:pos + size] *= rng.uniform(0.25, 0.6)
+        pos += size
+    img = img if not vertical else img.transpose(1, 0, 2)
+    return img[:h, :w]
+
+
+def fabric(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    colour = np.array(rng.uniform(0, 255, 3), np.float32)
+    noise = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), rng.uniform(0.8, 4))
+    noise /= noise.std() + 1e-6
+    img = colour * (1 + rng.uniform(0.05, 0.3) * noise)[..., None]
+    if rng.random() < 0.4:  # folds and creases
+        for _ in range(int(rng.integers(2, 8))):
+            p = rng.uniform(0, [w, h], 2).astype(int)
+            q = rng.uniform(0, [w, h], 2).astype(int)
+            cv2.line(img, tuple(int(v) for v in p), tuple(int(v) for v in q), tuple(float(c) for c in colour * rng.uniform(0.3, 0.7)),
+                     int(rng.integers(2, 12)))
+        img = cv2.GaussianBlur(img, (0, 0), 3)
+    return img
+
+
+def stripes(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    period = rng.uniform(6, 60)
+    angle = rng.uniform(0, np.pi)
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+    t = (gx * np.cos(angle) + gy * np.sin(angle)) / period
+    duty = rng.uniform(0.1, 0.5)
+    stripe = ((t - np.floor(t)) < duty).astype(np.float32)
+    a, b = np.array(rng.uniform(0, 255, 3), np.float32), np.array(rng.uniform(0, 255, 3), np.float32)
+    return a * (1 - stripe[..., None]) + b * stripe[..., None]
+
+
+def held_up_page(scene: Scene, back: np.ndarray, rng: np.random.Generator, tilt_deg: float = 8.0,
+                 fill: tuple[float, float] = (0.55, 0.8)) -> Scene:
+    """``scene`` (a page) seen by a camera in front of ``back`` (float BGR, the frame's size):
+    turned a little, in perspective, part of the frame; the true boxes follow the page."""
+    h, w = back.shape[:2]
+    ph, pw = scene.image.shape[:2]
+    src = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
+    s = rng.uniform(*fill) * min(h / ph, w / pw)
+    a = np.deg2rad(rng.uniform(-tilt_deg, tilt_deg))
+    rot = np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]], np.float32) * s
+    centre = np.array([w * rng.uniform(0.4, 0.6), h * rng.uniform(0.42, 0.58)], np.float32)
+    dst = (src - [pw / 2, ph / 2]) @ rot + centre + rng.normal(0, 0.02, (4, 2)).astype(np.float32) * [pw * s, ph * s]
+    m = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
+    page = cv2.warpPerspective(scene.image.astype(np.float32), m, (w, h))
+    cover = cv2.warpPerspective(np.ones((ph, pw), np.float32), m, (w, h))[..., None]
+    image = np.clip(back * (1 - cover) + page * cover, 0, 255).astype(np.uint8)
+    boxes = []
+    for bx, by, bw, bh, lab in scene.boxes:
+        q = cv2.perspectiveTransform(np.float32([[bx, by], [bx + bw, by], [bx + bw, by + bh], [bx, by + bh]])[None], m)[0]
+        x0, y0 = np.floor(q.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(q.max(axis=0)).astype(int)
+        boxes.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0), lab))
+    return Scene(image, boxes, scene.numbers)
+
+
+def specks(h: int, w: int, rng: np.random.Generator, count: int = 600) -> np.ndarray:
+    """Stripes strewn with dark and light specks: the worst case for a region finder."""
+    img = stripes(h, w, rng)
+    for _ in range(count):
+        c = (int(rng.integers(0, w)), int(rng.integers(0, h)))
+        cv2.circle(img, c, int(rng.integers(1, 5)), tuple(float(v) for v in rng.uniform(0, 255, 3)), -1)
+    return img

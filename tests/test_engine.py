@@ -186,9 +186,9 @@ def test_one_batched_model_call_per_frame(recognizer, mnist_sample, monkeypatch)
     calls = []
     original = recognizer.classifier._run
 
-    def counting(batch):
-        calls.append(len(batch))
-        return original(batch)
+    def counting(digits, contexts):
+        calls.append(len(digits))
+        return original(digits, contexts)
 
     monkeypatch.setattr(recognizer.classifier, "_run", counting)
     result = recognizer(scene.image)

@@ -14,7 +14,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from digitcam.train.scenes import _fabric, _stripes, _wood, held_out_photos
+from digitcam.synth import fabric as _fabric, stripes as _stripes, wood as _wood
+from digitcam.train.scenes import held_out_photos
 
 
 def _text_page(h: int, w: int, rng: np.random.Generator) -> np.ndarray:

@@ -256,6 +256,12 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
     accuracy = float((pred == y_test).mean())
     crop_accuracy = float((probs[:, NUM_CLASSES:NUM_CLASSES + 10].argmax(axis=1) == y_test).mean())
     scenes = held_out_scenes(served, mnist, config)
+    from digitcam.train.prefilter import train_prefilter
+
+    n_val = max(1, len(mnist.x_train[: config.limit or None]) // 12)
+    prefilter, prefilter_figures = train_prefilter(mnist.x_train[: (config.limit or len(mnist.x_train)) - n_val],
+                                                   mnist.y_train[: (config.limit or len(mnist.y_train)) - n_val].astype(np.int32),
+                                                   scenes=8 if config.limit else 600, seed=config.seed, log=console.print)
     paths = card_paths(config.output)
     tmp = config.output.with_name(config.output.stem + ".tmp.keras")
     served.save(tmp)
@@ -272,6 +278,7 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
         "test_digits": int(len(y_test)),
         "not_a_digit_recall": scenes["context"]["not_a_digit_recall"],
         "held_out_scenes": scenes,
+        "prefilter": {**prefilter.to_dict(), "figures": prefilter_figures},
         "per_class_accuracy": per_class_accuracy(cm),
         "confusion_matrix": cm.tolist(),
         "parameters": int(model.count_params()),

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from digitcam.detections import iou_matrix
+from digitcam.synth import fabric, stripes, wood
 
 POSITIVE_IOU = 0.7   # a hypothesis this close to one true digit is that digit
 NEGATIVE_IOU = 0.45  # under this with every true digit, it is "not a digit"; between: not used
@@ -92,54 +93,6 @@ def held_out_photos() -> list[tuple[str, np.ndarray]]:
 
 # ---------------------------------------------------------------- backdrops
 
-def _wood(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
-    """Floorboards: planks of slightly different tone with grain and dark gaps between them."""
-    vertical = rng.random() < 0.5
-    n, m = (w, h) if vertical else (h, w)
-    plank = int(rng.uniform(40, 160))
-    base = np.array(rng.uniform([30, 60, 90], [120, 160, 210]), np.float32)
-    img = np.empty((n, m, 3), np.float32)
-    pos = 0
-    while pos < n:
-        size = int(plank * rng.uniform(0.8, 1.2))
-        tone = base * rng.uniform(0.8, 1.15)
-        grain = np.cumsum(rng.normal(0, 1.0, m)).astype(np.float32)
-        grain = (grain - grain.mean()) / (grain.std() + 1e-6)
-        rows = rng.normal(0, 0.5, (min(size, n - pos), 1)).astype(np.float32)
-        img[pos:pos + size] = tone * (1 + 0.06 * (grain[None] + rows))[..., None]
-        gap = int(rng.integers(1, 5))
-        img[pos + size - gap:pos + size] *= rng.uniform(0.25, 0.6)
-        pos += size
-    img = img if not vertical else img.transpose(1, 0, 2)
-    return img[:h, :w]
-
-
-def _fabric(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
-    colour = np.array(rng.uniform(0, 255, 3), np.float32)
-    noise = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), rng.uniform(0.8, 4))
-    noise /= noise.std() + 1e-6
-    img = colour * (1 + rng.uniform(0.05, 0.3) * noise)[..., None]
-    if rng.random() < 0.4:  # folds and creases
-        for _ in range(int(rng.integers(2, 8))):
-            p = rng.uniform(0, [w, h], 2).astype(int)
-            q = rng.uniform(0, [w, h], 2).astype(int)
-            cv2.line(img, tuple(int(v) for v in p), tuple(int(v) for v in q), tuple(float(c) for c in colour * rng.uniform(0.3, 0.7)),
-                     int(rng.integers(2, 12)))
-        img = cv2.GaussianBlur(img, (0, 0), 3)
-    return img
-
-
-def _stripes(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
-    period = rng.uniform(6, 60)
-    angle = rng.uniform(0, np.pi)
-    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
-    t = (gx * np.cos(angle) + gy * np.sin(angle)) / period
-    duty = rng.uniform(0.1, 0.5)
-    stripe = ((t - np.floor(t)) < duty).astype(np.float32)
-    a, b = np.array(rng.uniform(0, 255, 3), np.float32), np.array(rng.uniform(0, 255, 3), np.float32)
-    return a * (1 - stripe[..., None]) + b * stripe[..., None]
-
-
 def _photo(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     photos = _photos()
     im = photos[int(rng.integers(len(photos)))]
@@ -159,11 +112,11 @@ def backdrop(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     if kind == "photo":
         return _photo(h, w, rng)
     if kind == "wood":
-        return _wood(h, w, rng)
+        return wood(h, w, rng)
     if kind == "fabric":
-        return _fabric(h, w, rng)
+        return fabric(h, w, rng)
     if kind == "stripes":
-        return _stripes(h, w, rng)
+        return stripes(h, w, rng)
     img = np.ones((h, w, 3), np.float32) * np.array(rng.uniform(10, 60, 3), np.float32)
     return img + cv2.GaussianBlur(rng.normal(0, 6, (h, w, 3)).astype(np.float32), (0, 0), 2)
 
@@ -231,7 +184,7 @@ def _digit_ink(digit: np.ndarray, height: int, rng: np.random.Generator) -> np.n
         sh = rng.uniform(-0.25, 0.25)
         m = np.float32([[1, sh, -sh * big.shape[0] / 2 + abs(sh) * big.shape[0] / 2], [0, 1, 0]])
         big = cv2.warpAffine(big, m, (big.shape[1] + int(abs(sh) * big.shape[0]), big.shape[0]))
-    pen = rng.choice(["thin", "same", "thick"], p=[0.35, 0.4, 0.25])
+    pen = rng.choice(["thin", "same", "thick"], p=[0.4, 0.35, 0.25])
     if pen != "same" and height > 24:
         k = max(2, int(height / 28 * rng.uniform(0.5, 1.5)))
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
@@ -286,8 +239,8 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
                         p=[0.3, 0.14, 0.1, 0.1, 0.1, 0.08, 0.1, 0.08])
     short = min(h, w)
     dh = int(np.clip(short * rng.uniform(0.03, 0.16), 12, 200))
-    if layout == "single":
-        dh = int(short * rng.uniform(0.3, 0.8))
+    if layout == "single":  # one digit, up to filling the frame (a drawing canvas, a close-up)
+        dh = int(short * rng.uniform(0.3, 0.95))
     darkness = rng.uniform(0.55, 1.0)
     if rng.random() < 0.35 and layout != "single":
         _rules(page, rng, max(10, int(dh * rng.uniform(1.1, 1.8))))
@@ -396,7 +349,7 @@ def render_scene(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
                  size: tuple[int, int] | None = None) -> Scene:
     """One camera-sized scene with its true digit boxes (see the module docstring)."""
     h, w = size or SIZES[int(rng.integers(len(SIZES)))]
-    full = rng.random() < 0.35                          # the page fills the frame
+    full = rng.random() < 0.45                          # the page fills the frame
     ph, pw = (h, w) if full else (int(h * rng.uniform(0.5, 1.1)), int(w * rng.uniform(0.4, 0.9)))
     page = _paper(ph, pw, rng)
     if rng.random() < 0.1:

@@ -37,6 +37,7 @@ class Hypothesis:
     box: tuple[int, int, int, int]   # x, y, w, h in working-image pixels
     polarity: int
     members: np.ndarray              # component labels in that polarity's label map
+    ink: int = 0                     # pixels of ink in its strokes
     parent: int = -1                 # for a piece of a split: the index of the whole hypothesis
     piece: int = 0                   # 1..pieces for a piece, 0 for a whole
     pieces: int = 1
@@ -163,7 +164,7 @@ def propose(strokes: tuple[Strokes, Strokes], frame: tuple[int, int]) -> list[Hy
                 continue
             x0, y0 = int(st[:, 0].min()), int(st[:, 1].min())
             x1, y1 = int((st[:, 0] + st[:, 2]).max()), int((st[:, 1] + st[:, 3]).max())
-            bucket.append(Hypothesis((x0, y0, x1 - x0, y1 - y0), s.polarity, s.ids[idx]))
+            bucket.append(Hypothesis((x0, y0, x1 - x0, y1 - y0), s.polarity, s.ids[idx], int(st[:, 4].sum())))
     out = []
     for bucket in (singles, pairs, groups):
         bucket.sort(key=lambda hyp: -hyp.box[2] * hyp.box[3])

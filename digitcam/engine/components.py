@@ -16,6 +16,7 @@ from digitcam.engine.ink import DARK, LIGHT, binarize, backgrounds, remove_lines
 MIN_PIECE_HEIGHT = 4   # pixels; a piece of a digit may be small (the dot of a broken 5's flag)
 MIN_PIECE_AREA = 6     # pixels of ink; less is sensor noise
 MAX_PIECES = 300       # per polarity: a textured surface, not a page; keep the biggest pieces
+DENSITY_POOL = 4       # the ink-density map is kept at a quarter of the working resolution
 
 
 @dataclass
@@ -49,6 +50,8 @@ class Strokes:
     ids: np.ndarray      # (K,) component labels (>= 1) of the kept pieces
     stats: np.ndarray    # (K, 5) x, y, w, h, area in pixels of the working image
     background: np.ndarray  # the paper (DARK) or board (LIGHT) level under the ink, per pixel
+    density: np.ndarray     # summed-area table of the ink mask at 1/DENSITY_POOL scale (see prefilter)
+    ink_gray: np.ndarray    # ... and of the frame's grey level on the ink (zero elsewhere)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -90,11 +93,15 @@ def find_strokes(gray: np.ndarray, min_contrast: int = 14) -> tuple[Strokes, Str
     for pol, mask in ((DARK, masks[0]), (LIGHT, masks[1])):
         labels, stats = _components(mask)
         if _has_lines(stats, h, w):  # rules touching digits would glue them together: cut them out
-            labels, stats = _components(remove_lines(mask))
+            mask = remove_lines(mask)
+            labels, stats = _components(mask)
+        size = (max(1, w // DENSITY_POOL), max(1, h // DENSITY_POOL))
+        density = cv2.integral(cv2.resize(mask, size, interpolation=cv2.INTER_AREA), sdepth=cv2.CV_32S)
+        ink_gray = cv2.integral(cv2.resize(cv2.bitwise_and(gray, mask), size, interpolation=cv2.INTER_AREA), sdepth=cv2.CV_32S)
         keep = np.flatnonzero((stats[:, 3] >= MIN_PIECE_HEIGHT) & (stats[:, 4] >= MIN_PIECE_AREA))
         if keep.size > MAX_PIECES:
             keep = keep[np.argsort(stats[keep, 4])[-MAX_PIECES:]]
-        out.append(Strokes(pol, labels, (keep + 1).astype(np.int32), stats[keep], bgs[pol]))
+        out.append(Strokes(pol, labels, (keep + 1).astype(np.int32), stats[keep], bgs[pol], density, ink_gray))
     return out[0], out[1]
 
 

@@ -89,8 +89,10 @@ class Pyramid:
         return self.levels[min(k, len(self.levels) - 1)]
 
 
-def context_patches(pyramid: Pyramid, boxes: np.ndarray, polarity: np.ndarray) -> np.ndarray:
-    """(N, 32, 32) context images in [-1, 1.5]: 0 is the paper's level, 1 the region's ink."""
+def context_patches(pyramid: Pyramid, boxes: np.ndarray, polarity: np.ndarray, contrast: np.ndarray) -> np.ndarray:
+    """(N, 32, 32) context images: 0 is the paper's level (the context's median), 1 the region's
+    own ink contrast (``contrast``, grey levels between its strokes and the paper around them),
+    clipped to [-1, 1.5]. Ink is bright whatever its polarity."""
     n = len(boxes)
     raw = np.empty((n, CONTEXT, CONTEXT), np.float32)
     for i, (x, y, w, h) in enumerate(boxes):
@@ -106,11 +108,8 @@ def context_patches(pyramid: Pyramid, boxes: np.ndarray, polarity: np.ndarray) -
         return raw
     dark = polarity == DARK
     raw[dark] = 255.0 - raw[dark]
-    flat = raw.reshape(n, -1)
-    paper = np.median(flat, axis=1)
-    c0, c1 = CONTEXT // 4, CONTEXT - CONTEXT // 4
-    ink = np.percentile(raw[:, c0:c1, c0:c1].reshape(n, -1), 95, axis=1)
-    span = np.maximum(ink - paper, 12.0)
+    paper = np.median(raw.reshape(n, -1), axis=1)
+    span = np.maximum(np.asarray(contrast, np.float32), 12.0)
     out = (raw - paper[:, None, None]) / span[:, None, None]
     return np.clip(out, -1.0, 1.5, out=out)
 
@@ -133,6 +132,7 @@ def build(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothe
     shape = gray.shape[:2]
     all_hyps: list[Hypothesis] = []
     digits: list[np.ndarray] = []
+    contrast: list[float] = []
     for i, hyp in enumerate(hyps):
         x, y, w, h = hyp.box
         pad = 2 + h // 10
@@ -141,6 +141,8 @@ def build(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothe
         parent = len(all_hyps)
         all_hyps.append(hyp)
         digits.append(_normalised(patch, mask))
+        level = abs(cv2.mean(patch, mask)[0] - cv2.mean(patch, cv2.bitwise_not(mask))[0])
+        contrast.append(level)
         n = int(round(w / (DIGIT_ASPECT * h)))
         if w <= SPLIT_FROM * h or n < 2:
             continue
@@ -156,14 +158,15 @@ def build(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothe
             if ys.size == 0:
                 break
             box = (px + a + int(xs.min()), py + int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
-            pieces.append((Hypothesis(box, hyp.polarity, hyp.members, parent, k + 1, n), _normalised(patch[:, a:b], sub)))
+            pieces.append((Hypothesis(box, hyp.polarity, hyp.members, hyp.ink, parent, k + 1, n), _normalised(patch[:, a:b], sub)))
         if len(pieces) == n:  # a split with an empty piece is not a split into n digits
             for p, d in pieces:
                 all_hyps.append(p)
                 digits.append(d)
+                contrast.append(level)
     if not all_hyps:
         return Batch()
     pyramid = pyramid or Pyramid(gray)
     boxes = np.array([hh.box for hh in all_hyps], np.float64)
     pol = np.array([hh.polarity for hh in all_hyps], np.int8)
-    return Batch(all_hyps, np.stack(digits), context_patches(pyramid, boxes, pol))
+    return Batch(all_hyps, np.stack(digits), context_patches(pyramid, boxes, pol, np.array(contrast)))

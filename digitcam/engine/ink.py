@@ -76,6 +76,26 @@ def binarize(gray: np.ndarray, min_contrast: int = 14,
     return dark, light
 
 
+RUN_POOL = 8  # long runs are found on the mask pooled 8:1 along the run (8x cheaper, same rules)
+
+
+def _long_runs(mask: np.ndarray, length: int, bridge: int) -> np.ndarray:
+    """Ink of ``mask`` on horizontal runs at least ``length`` long, gaps up to ``bridge`` bridged.
+
+    Measured on the mask max-pooled 8:1 along the rows: a morphological opening as long as a
+    third of the frame costs a few milliseconds there instead of tens at full size.
+    """
+    h, w = mask.shape
+    wp = -(-w // RUN_POOL) * RUN_POOL
+    padded = mask if wp == w else cv2.copyMakeBorder(mask, 0, 0, 0, wp - w, cv2.BORDER_CONSTANT, value=0)
+    pooled = np.ascontiguousarray(cv2.dilate(padded, np.ones((1, RUN_POOL), np.uint8), anchor=(0, 0))[:, ::RUN_POOL])
+    rect = cv2.getStructuringElement
+    pooled = cv2.morphologyEx(pooled, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (max(2, bridge // RUN_POOL + 1), 1)))
+    pooled = cv2.morphologyEx(pooled, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (max(2, length // RUN_POOL), 1)))
+    up = cv2.resize(pooled, (wp, h), interpolation=cv2.INTER_NEAREST)
+    return cv2.bitwise_and(up[:, :w] if wp != w else up, mask)
+
+
 def remove_lines(mask: np.ndarray) -> np.ndarray:
     """Remove ruled lines (long, thin, horizontal or vertical) from an ink mask.
 
@@ -87,23 +107,18 @@ def remove_lines(mask: np.ndarray) -> np.ndarray:
     h, w = mask.shape
     thin = max(4, min(h, w) // 100)
     rect = cv2.getStructuringElement
-
-    def rules(length: tuple[int, int], bridge: tuple[int, int], thick: tuple[int, int]) -> np.ndarray:
-        bridged = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, bridge))
-        long_runs = cv2.bitwise_and(cv2.morphologyEx(bridged, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, length)), mask)
-        # thickness is measured across the run in the whole mask: where a stroke crosses the rule,
-        # or along the edge of a thick bar, the ink is thick and stays
-        return cv2.subtract(long_runs, cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, thick)))
-
-    horiz = rules((max(w * 2 // 5, 40), 1), (21, 1), (1, thin + 1))
-    vert = rules((1, max(h * 2 // 5, 40)), (1, 21), (thin + 1, 1))
-    if not horiz.any() and not vert.any():
+    # thickness is measured across the run in the whole mask: where a stroke crosses the rule,
+    # or along the edge of a thick bar, the ink is thick and stays
+    horiz = cv2.subtract(_long_runs(mask, max(w * 2 // 5, 40), 21),
+                         cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, thin + 1))))
+    vert = cv2.subtract(cv2.transpose(_long_runs(cv2.transpose(mask), max(h * 2 // 5, 40), 21)),
+                        cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (thin + 1, 1))))
+    has_h, has_v = cv2.countNonZero(horiz) > 0, cv2.countNonZero(vert) > 0
+    if not has_h and not has_v:
         return mask
     out = cv2.subtract(mask, cv2.bitwise_or(horiz, vert))
-    if horiz.any():
+    if has_h:
         out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, thin + 3)))
-    if vert.any():
+    if has_v:
         out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (thin + 3, 1)))
     return out
-
-

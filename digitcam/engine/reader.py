@@ -21,9 +21,15 @@ from digitcam.engine import scale as scale_stage
 from digitcam.engine.candidates import propose
 from digitcam.engine.components import find_strokes
 from digitcam.engine.ink import MIN_CONTRAST
+from digitcam.engine.prefilter import Prefilter, features, load_prefilter
 from digitcam.engine.select import choose
 from digitcam.normalise import to_gray
 from digitcam.runtime import Classifier
+
+# The prefilter is for speed on cluttered frames; below this many hypotheses the CNN costs a
+# few milliseconds at most and sees them all (a frame filled by one digit is unlike the scenes
+# the prefilter learned from, and nothing is gained by filtering it).
+PREFILTER_FROM = 32
 
 
 @dataclass
@@ -46,6 +52,11 @@ class Recognizer:
     base_side: int = 1600          # the first look brings the longer side down to this
     second_look: bool = True       # look again closer when the digits are small (see engine.scale)
     head: str = "context"          # which model head decides: "context" (served) or "crop" (to measure)
+    prefilter: Prefilter | None | str = "auto"  # the first look; "auto": the one in the model's card
+
+    def __post_init__(self) -> None:
+        if isinstance(self.prefilter, str):
+            self.prefilter = load_prefilter(self.classifier.path)
 
     def look(self, gray: np.ndarray, scale: float) -> Look:
         """One pass at ``scale``: every stage up to the chosen hypotheses, in working pixels."""
@@ -57,6 +68,10 @@ class Recognizer:
         strokes = find_strokes(gray, MIN_CONTRAST)
         t1 = time.perf_counter()
         hyps = propose(strokes, gray.shape[:2])
+        proposed = len(hyps)
+        if self.prefilter is not None and len(hyps) > PREFILTER_FROM:
+            keep = self.prefilter.keep(features(strokes, hyps, gray.shape[:2]))
+            hyps = [h for h, k in zip(hyps, keep) if k]
         t2 = time.perf_counter()
         batch = crop_stage.build(gray, strokes, hyps)
         t3 = time.perf_counter()
@@ -67,7 +82,7 @@ class Recognizer:
         ms = lambda a, b: (b - a) * 1e3  # noqa: E731
         return Look(scale, batch, probs, chosen, {"find": ms(t0, t1), "candidates": ms(t1, t2), "crops": ms(t2, t3),
                                                   "classify": ms(t3, t4), "select": ms(t4, t5),
-                                                  "hypotheses": float(len(batch))})
+                                                  "proposed": float(proposed), "hypotheses": float(len(batch))})
 
     def __call__(self, frame: np.ndarray) -> Result:
         t0 = time.perf_counter()

@@ -1,0 +1,130 @@
+"""Training the first-look model (:mod:`digitcam.engine.prefilter`) on rendered scenes.
+
+Every whole hypothesis the engine proposes on a scene is a sample; it is positive when it
+overlaps a true digit at all (IoU >= NEGATIVE_IOU of the CNN's labelling: a digit, part of one,
+or a merge holding one), since the prefilter must never drop what the CNN could read. A 2-layer
+perceptron is fitted by Adam on the logistic loss in NumPy (a few seconds), and its threshold is
+the score that keeps RECALL of the positives of scenes it was not fitted on.
+
+Run alone (adds the prefilter to an existing model's card):
+``python -m digitcam.train.prefilter --data mnist.npz --card model/mnist_cnn.card.json``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from digitcam.detections import iou_matrix
+from digitcam.engine.prefilter import FEATURES, RECALL, Prefilter, features
+from digitcam.train.scenes import NEGATIVE_IOU, render_scene
+
+
+def scene_features(scene) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels (1: overlaps a true digit) of every hypothesis of a scene."""
+    from digitcam.engine.candidates import propose
+    from digitcam.engine.components import find_strokes
+    from digitcam.normalise import to_gray
+
+    gray = to_gray(scene.image)
+    strokes = find_strokes(gray)
+    hyps = propose(strokes, gray.shape[:2])
+    f = features(strokes, hyps, gray.shape[:2])
+    if not hyps:
+        return f, np.zeros(0, np.float32)
+    if not scene.boxes:
+        return f, np.zeros(len(hyps), np.float32)
+    iou = iou_matrix(np.array([h.box for h in hyps], np.float64), np.array([b[:4] for b in scene.boxes], np.float64))
+    return f, (iou.max(axis=1) >= NEGATIVE_IOU).astype(np.float32)
+
+
+def _chunk(args):
+    seed, n, digits, labels = args
+    rng = np.random.default_rng(seed)
+    fs, ys = [], []
+    for _ in range(n):
+        idx = rng.integers(0, len(digits), 400)
+        f, y = scene_features(render_scene(digits[idx], labels[idx], rng))
+        fs.append(f)
+        ys.append(y)
+    return np.concatenate(fs), np.concatenate(ys)
+
+
+def render_features(x: np.ndarray, y: np.ndarray, scenes: int, seed: int, workers: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = 25
+    jobs = [(seed * 7919 + k, min(chunk, scenes - k * chunk), x, y) for k in range((scenes + chunk - 1) // chunk)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+        parts = list(pool.map(_chunk, jobs))
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def fit(f: np.ndarray, y: np.ndarray, hidden: int = 32, steps: int = 3000, lr: float = 0.01, seed: int = 0) -> Prefilter:
+    """Full-batch Adam on the class-balanced logistic loss."""
+    rng = np.random.default_rng(seed)
+    mean, std = f.mean(axis=0), f.std(axis=0) + 1e-6
+    z = ((f - mean) / std).astype(np.float64)
+    params = [rng.normal(0, np.sqrt(2 / z.shape[1]), (z.shape[1], hidden)), np.zeros(hidden),
+              rng.normal(0, np.sqrt(1 / hidden), hidden), np.zeros(1)]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    wpos = 0.5 / max(y.mean(), 1e-6)
+    weight = np.where(y > 0, wpos, 0.5 / max(1 - y.mean(), 1e-6)) / len(y)
+    for t in range(1, steps + 1):
+        w1, b1, w2, b2 = params
+        a = z @ w1 + b1
+        h = np.maximum(a, 0)
+        p = 1 / (1 + np.exp(-(h @ w2 + b2)))
+        g = (p - y) * weight
+        gw2, gb2 = h.T @ g, np.array([g.sum()])
+        gh = np.outer(g, w2) * (a > 0)
+        grads = [z.T @ gh, gh.sum(axis=0), gw2, gb2]
+        for i, gr in enumerate(grads):
+            m[i] = 0.9 * m[i] + 0.1 * gr
+            v[i] = 0.999 * v[i] + 0.001 * gr * gr
+            params[i] = params[i] - lr * (m[i] / (1 - 0.9 ** t)) / (np.sqrt(v[i] / (1 - 0.999 ** t)) + 1e-8)
+    w1, b1, w2, b2 = params
+    return Prefilter(mean.astype(np.float32), std.astype(np.float32), w1.astype(np.float32), b1.astype(np.float32),
+                     w2.astype(np.float32), float(b2[0]), 0.5)
+
+
+def train_prefilter(x: np.ndarray, y: np.ndarray, scenes: int = 600, seed: int = 0, log=print) -> tuple[Prefilter, dict]:
+    """Fit on ``scenes`` rendered scenes, set the threshold on as many fresh ones; returns it and its figures."""
+    f, lab = render_features(x, y, scenes, seed)
+    pf = fit(f, lab, seed=seed)
+    fv, lv = render_features(x, y, max(50, scenes // 3), seed + 1)
+    s = pf.scores(fv)
+    pos = np.sort(s[lv > 0])
+    pf.threshold = float(pos[int(np.floor((1 - RECALL) * len(pos)))]) if len(pos) else 0.5
+    kept = s >= pf.threshold
+    figures = {"scenes": scenes, "samples": int(len(lab)), "positives": int(lab.sum()),
+               "held_out_recall": float(kept[lv > 0].mean()) if (lv > 0).any() else None,
+               "held_out_kept_negatives": float(kept[lv == 0].mean()) if (lv == 0).any() else None,
+               "held_out_kept": float(kept.mean()), "threshold": pf.threshold}
+    log(f"prefilter: keeps {figures['held_out_recall']:.1%} of hypotheses near digits and "
+        f"{figures['held_out_kept_negatives']:.1%} of the others on held-out scenes")
+    return pf, figures
+
+
+if __name__ == "__main__":
+    from digitcam.data import load_mnist
+    from digitcam.train.card import write_json_atomic
+
+    ap = argparse.ArgumentParser(description="Fit the first-look prefilter and store it in a model card.")
+    ap.add_argument("--data", default=None, help="MNIST npz (default: as digitcam train finds it)")
+    ap.add_argument("--card", required=True, type=Path, help="the model card JSON to add the prefilter to")
+    ap.add_argument("--scenes", type=int, default=600)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    mnist = load_mnist(args.data)
+    n_val = len(mnist.x_train) // 12
+    pf, figs = train_prefilter(mnist.x_train[:-n_val], mnist.y_train[:-n_val].astype(np.int32), args.scenes, args.seed)
+    card = json.loads(args.card.read_text())
+    card["prefilter"] = {**pf.to_dict(), "figures": figs}
+    write_json_atomic(args.card, card)
+    print(f"wrote the prefilter into {args.card} ({len(FEATURES)} features)")
