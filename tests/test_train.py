@@ -24,7 +24,7 @@ def small_npz(tmp_path_factory, mnist_sample):
 
 def quick(output, data, **kw) -> TrainConfig:
     return TrainConfig(output=output, data=str(data), epochs=kw.pop("epochs", 2), batch_size=32,
-                       augment=AugmentConfig(realistic_fraction=0.2, negative_fraction=0.05), **kw)
+                       augment=AugmentConfig(scenes=10, max_negatives_per_scene=10), **kw)
 
 
 def test_short_training_saves_reloads_and_evaluates(tmp_path, small_npz):

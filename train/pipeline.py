@@ -35,7 +35,7 @@ RESUMED = ("data", "epochs", "batch_size", "learning_rate", "seed", "patience", 
 class TrainConfig:
     output: Path
     data: str | None = None
-    epochs: int = 10
+    epochs: int = 12
     batch_size: int = 128
     learning_rate: float = 2e-3
     seed: int = 0
@@ -117,7 +117,7 @@ def build_datasets(config: TrainConfig, console: Console):
     n_val = max(1, len(x) // 12)
     x_val, y_val = x[-n_val:], y[-n_val:]
     x_tr, y_tr = x[:-n_val], y[:-n_val]
-    scenes = config.augment.scenes if not config.limit else max(4, min(config.augment.scenes, config.limit // 20))
+    scenes = config.augment.scenes
     with _progress(console) as progress:
         task = progress.add_task("rendering scenes", total=scenes, stats="")
         sd, sc, sy = render_scene_samples(x_tr, y_tr, scenes, config.seed, config.augment.max_negatives_per_scene,
@@ -174,7 +174,7 @@ def _callbacks(config: TrainConfig, console: Console, progress: Progress, state:
 
 def held_out_scenes(served, mnist, config: TrainConfig, count: int = 120) -> dict:
     """Both heads on the hypotheses of fresh scenes made from MNIST *test* digits (never trained on)."""
-    n = count if not config.limit else 8
+    n = max(4, min(count, config.augment.scenes // 13))
     d, c, y = render_scene_samples(mnist.x_test, mnist.y_test.astype(np.int32), n, config.seed + 7919, 30, workers=2)
     out = {"scenes": n, "hypotheses": int(len(y))}
     if len(y) == 0:
@@ -261,7 +261,8 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
     n_val = max(1, len(mnist.x_train[: config.limit or None]) // 12)
     prefilter, prefilter_figures = train_prefilter(mnist.x_train[: (config.limit or len(mnist.x_train)) - n_val],
                                                    mnist.y_train[: (config.limit or len(mnist.y_train)) - n_val].astype(np.int32),
-                                                   scenes=8 if config.limit else 600, seed=config.seed, log=console.print)
+                                                   scenes=max(8, config.augment.scenes * 3 // 8), seed=config.seed,
+                                                   log=console.print)
     paths = card_paths(config.output)
     tmp = config.output.with_name(config.output.stem + ".tmp.keras")
     served.save(tmp)

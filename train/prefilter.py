@@ -97,7 +97,7 @@ def train_prefilter(x: np.ndarray, y: np.ndarray, scenes: int = 600, seed: int =
     """Fit on ``scenes`` rendered scenes, set the threshold on as many fresh ones; returns it and its figures."""
     f, lab = render_features(x, y, scenes, seed)
     pf = fit(f, lab, seed=seed)
-    fv, lv = render_features(x, y, max(50, scenes // 3), seed + 1)
+    fv, lv = render_features(x, y, max(4, scenes // 3), seed + 1)
     s = pf.scores(fv)
     pos = np.sort(s[lv > 0])
     pf.threshold = float(pos[int(np.floor((1 - RECALL) * len(pos)))]) if len(pos) else 0.5
@@ -106,8 +106,9 @@ def train_prefilter(x: np.ndarray, y: np.ndarray, scenes: int = 600, seed: int =
                "held_out_recall": float(kept[lv > 0].mean()) if (lv > 0).any() else None,
                "held_out_kept_negatives": float(kept[lv == 0].mean()) if (lv == 0).any() else None,
                "held_out_kept": float(kept.mean()), "threshold": pf.threshold}
-    log(f"prefilter: keeps {figures['held_out_recall']:.1%} of hypotheses near digits and "
-        f"{figures['held_out_kept_negatives']:.1%} of the others on held-out scenes")
+    if figures["held_out_recall"] is not None and figures["held_out_kept_negatives"] is not None:
+        log(f"prefilter: keeps {figures['held_out_recall']:.1%} of hypotheses near digits and "
+            f"{figures['held_out_kept_negatives']:.1%} of the others on held-out scenes")
     return pf, figures
 
 

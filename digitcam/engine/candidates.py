@@ -89,6 +89,13 @@ def _roots(n: int, edges: np.ndarray) -> np.ndarray:
     return np.array([root(i) for i in range(n)])
 
 
+def _split_by(roots: np.ndarray) -> list[np.ndarray]:
+    """Indices grouped by equal ``roots``."""
+    order = np.argsort(roots, kind="stable")
+    _, starts = np.unique(roots[order], return_index=True)
+    return np.split(order, starts[1:])
+
+
 def chained_groups(boxes: np.ndarray, join: np.ndarray) -> list[np.ndarray]:
     """Groups of strokes linked by chains of joinable pairs, and those of a repeated merge.
 
@@ -98,75 +105,85 @@ def chained_groups(boxes: np.ndarray, join: np.ndarray) -> list[np.ndarray]:
     """
     n = len(boxes)
     out = []
-    if n == 0:
+    if n == 0 or not join.any():
         return out
-    roots = _roots(n, np.argwhere(np.triu(join)))
-    for r in np.unique(roots):
-        g = np.flatnonzero(roots == r)
-        if 3 <= len(g) <= MAX_GROUP:
-            out.append(g)
-    groups = [np.array([i]) for i in range(n)]
+    out.extend(g for g in _split_by(_roots(n, np.argwhere(np.triu(join)))) if 3 <= len(g) <= MAX_GROUP)
+    members = [np.array([i]) for i in range(n)]
     cur = boxes.astype(np.float64)
     for _ in range(6):
         j = join_matrix(cur)
         if not j.any():
             break
-        roots = _roots(len(groups), np.argwhere(np.triu(j)))
-        merged, boxes_next = [], []
-        for r in np.unique(roots):
-            idx = np.flatnonzero(roots == r)
-            merged.append(np.concatenate([groups[i] for i in idx]))
-            lo = cur[idx, :2].min(axis=0)
-            hi = (cur[idx, :2] + cur[idx, 2:]).max(axis=0)
-            boxes_next.append(np.concatenate([lo, hi - lo]))
-        groups, cur = merged, np.array(boxes_next)
-    out.extend(g for g in groups if 2 <= len(g) <= MAX_GROUP)
+        roots = _roots(len(members), np.argwhere(np.triu(j)))
+        _, part = np.unique(roots, return_inverse=True)
+        members = [members[g[0]] if len(g) == 1 else np.concatenate([members[i] for i in g]) for g in _split_by(part)]
+        lo = np.full((len(members), 2), np.inf)
+        hi = np.full((len(members), 2), -np.inf)
+        np.minimum.at(lo, part, cur[:, :2])
+        np.maximum.at(hi, part, cur[:, :2] + cur[:, 2:])
+        cur = np.concatenate([lo, hi - lo], axis=1)
+    out.extend(g for g in members if 2 <= len(g) <= MAX_GROUP)
     return out
 
 
-def _plausible(stats: np.ndarray, background: np.ndarray, polarity: int, frame: tuple[int, int]) -> bool:
-    """Sanity bounds on a whole hypothesis (stats of its strokes): see the module docstring."""
+def plausible(boxes: np.ndarray, ink: np.ndarray, background: np.ndarray, polarity: int,
+              frame: tuple[int, int]) -> np.ndarray:
+    """Which whole hypotheses (boxes (N, 4) x, y, w, h; ink pixels (N,)) pass the sanity bounds
+    of the module docstring. Vectorised: a cluttered frame has hundreds."""
     H, W = frame
-    x0, y0 = stats[:, 0].min(), stats[:, 1].min()
-    x1, y1 = (stats[:, 0] + stats[:, 2]).max(), (stats[:, 1] + stats[:, 3]).max()
-    w, h = x1 - x0, y1 - y0
-    if h < MIN_HEIGHT or h > MAX_HEIGHT_FRAC * H or (w >= W - 1 and h >= H - 1):
-        return False
-    aspect = w / float(h)
-    if aspect > MAX_ASPECT or aspect < MIN_ASPECT or w < max(3, 0.06 * h):
-        return False
-    if stats[:, 4].sum() < MIN_FILL * w * h:
-        return False
+    x, y, w, h = (boxes[:, k].astype(np.float64) for k in range(4))
+    ok = (h >= MIN_HEIGHT) & (h <= MAX_HEIGHT_FRAC * H) & ~((w >= W - 1) & (h >= H - 1))
+    aspect = w / np.maximum(h, 1)
+    ok &= (aspect <= MAX_ASPECT) & (aspect >= MIN_ASPECT) & (w >= np.maximum(3, 0.06 * h))
+    ok &= ink >= MIN_FILL * w * h
     # Nothing is written lighter than white paper, nor darker than a blackboard: such regions
     # are the page between strokes, or glare.
-    level = int(background[y0 + h // 2, x0 + w // 2])
-    return not ((polarity == LIGHT and level > LIGHT_INK_MAX_BG) or (polarity == DARK and level < DARK_INK_MIN_BG))
+    level = background[np.clip((y + h // 2).astype(int), 0, H - 1), np.clip((x + w // 2).astype(int), 0, W - 1)]
+    ok &= (level <= LIGHT_INK_MAX_BG) if polarity == LIGHT else (level >= DARK_INK_MIN_BG)
+    return ok
+
+
+def _union(stats: np.ndarray, sets: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Union boxes (x, y, w, h) and ink of sets of strokes."""
+    boxes = np.empty((len(sets), 4), np.int64)
+    ink = np.empty(len(sets), np.int64)
+    for k, idx in enumerate(sets):
+        st = stats[idx]
+        x0, y0 = st[:, 0].min(), st[:, 1].min()
+        boxes[k] = (x0, y0, (st[:, 0] + st[:, 2]).max() - x0, (st[:, 1] + st[:, 3]).max() - y0)
+        ink[k] = st[:, 4].sum()
+    return boxes, ink
 
 
 def propose(strokes: tuple[Strokes, Strokes], frame: tuple[int, int]) -> list[Hypothesis]:
     """Whole-region hypotheses (singles, pairs, chained groups) of both polarities."""
-    singles, pairs, groups = [], [], []
-    seen: set[tuple] = set()
+    buckets: list[list[Hypothesis]] = [[], [], []]
     for s in strokes:
         if len(s) == 0:
             continue
-        join = join_matrix(s.stats[:, :4])
-        sets = [(singles, np.array([i])) for i in range(len(s))]
-        sets += [(pairs, np.array(p)) for p in np.argwhere(np.triu(join))]
-        sets += [(groups, g) for g in chained_groups(s.stats[:, :4], join)]
-        for bucket, idx in sets:
-            key = (s.polarity, tuple(sorted(idx.tolist())))
-            if key in seen:
+        st = s.stats.astype(np.int64)
+        join = join_matrix(st[:, :4])
+        pairs = np.argwhere(np.triu(join))
+        x0 = np.minimum(st[pairs[:, 0], 0], st[pairs[:, 1], 0])
+        y0 = np.minimum(st[pairs[:, 0], 1], st[pairs[:, 1], 1])
+        x1 = np.maximum(st[pairs[:, 0], 0] + st[pairs[:, 0], 2], st[pairs[:, 1], 0] + st[pairs[:, 1], 2])
+        y1 = np.maximum(st[pairs[:, 0], 1] + st[pairs[:, 0], 3], st[pairs[:, 1], 1] + st[pairs[:, 1], 3])
+        pair_boxes = np.stack([x0, y0, x1 - x0, y1 - y0], axis=1).reshape(-1, 4)
+        pair_ink = st[pairs[:, 0], 4] + st[pairs[:, 1], 4]
+        groups = [g for g in chained_groups(st[:, :4], join) if len(g) > 2 or not join[g[0], g[-1]]]
+        seen = {tuple(sorted(g.tolist())) for g in groups}
+        groups = [np.array(g) for g in seen]
+        group_boxes, group_ink = _union(st, groups)
+        sets = ((0, st[:, :4], st[:, 4], [np.array([i]) for i in range(len(st))]),
+                (1, pair_boxes, pair_ink, list(pairs)),
+                (2, group_boxes, group_ink, groups))
+        for b, boxes, ink, members in sets:
+            if len(boxes) == 0:
                 continue
-            seen.add(key)
-            st = s.stats[idx]
-            if not _plausible(st, s.background, s.polarity, frame):
-                continue
-            x0, y0 = int(st[:, 0].min()), int(st[:, 1].min())
-            x1, y1 = int((st[:, 0] + st[:, 2]).max()), int((st[:, 1] + st[:, 3]).max())
-            bucket.append(Hypothesis((x0, y0, x1 - x0, y1 - y0), s.polarity, s.ids[idx], int(st[:, 4].sum())))
-    out = []
-    for bucket in (singles, pairs, groups):
+            for k in np.flatnonzero(plausible(boxes, ink, s.background, s.polarity, frame)):
+                buckets[b].append(Hypothesis(tuple(int(v) for v in boxes[k]), s.polarity, s.ids[members[k]], int(ink[k])))
+    out: list[Hypothesis] = []
+    for bucket in buckets:
         bucket.sort(key=lambda hyp: -hyp.box[2] * hyp.box[3])
         out.extend(bucket[: max(0, MAX_CANDIDATES - len(out))])
     return out

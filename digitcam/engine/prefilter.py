@@ -98,7 +98,7 @@ class Prefilter:
     def scores(self, feats: np.ndarray) -> np.ndarray:
         z = (feats - self.mean) / self.std
         hidden = np.maximum(z @ self.w1 + self.b1, 0.0)
-        return 1.0 / (1.0 + np.exp(-(hidden @ self.w2 + self.b2)))
+        return 1.0 / (1.0 + np.exp(-np.clip(hidden @ self.w2 + self.b2, -50.0, 50.0)))
 
     def keep(self, feats: np.ndarray) -> np.ndarray:
         return self.scores(feats) >= self.threshold

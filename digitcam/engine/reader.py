@@ -50,9 +50,12 @@ class Recognizer:
     classifier: Classifier
     min_confidence: float = 0.6
     base_side: int = 1600          # the first look brings the longer side down to this
-    second_look: bool = True       # look again closer when the digits are small (see engine.scale)
+    second_look: bool = True       # look again closer when the digits read are small (see engine.scale)
+    search_small: bool = False     # ... and when none was read but the regions proposed are small
+                                   # (photos: scan, eval; a camera frame is read at its own size)
     head: str = "context"          # which model head decides: "context" (served) or "crop" (to measure)
     prefilter: Prefilter | None | str = "auto"  # the first look; "auto": the one in the model's card
+    max_hypotheses: int = 160      # at most this many, the prefilter's most digit-like, go to the CNN
 
     def __post_init__(self) -> None:
         if isinstance(self.prefilter, str):
@@ -70,8 +73,10 @@ class Recognizer:
         hyps = propose(strokes, gray.shape[:2])
         proposed = len(hyps)
         if self.prefilter is not None and len(hyps) > PREFILTER_FROM:
-            keep = self.prefilter.keep(features(strokes, hyps, gray.shape[:2]))
-            hyps = [h for h, k in zip(hyps, keep) if k]
+            # as a detector keeps its top-N proposals: a bound on the cost of the worst frame
+            score = self.prefilter.scores(features(strokes, hyps, gray.shape[:2]))
+            order = np.argsort(-score, kind="stable")[: self.max_hypotheses]
+            hyps = [hyps[i] for i in sorted(order) if score[i] >= self.prefilter.threshold]
         t2 = time.perf_counter()
         batch = crop_stage.build(gray, strokes, hyps)
         t3 = time.perf_counter()
@@ -96,6 +101,9 @@ class Recognizer:
         looks = 1
         if self.second_look:
             heights = np.array([look.batch.hyps[i].box[3] for i in look.chosen])
+            if len(heights) == 0 and self.search_small:
+                heights = np.array([h.box[3] for h in look.batch.hyps if h.parent < 0])
+                heights = heights if len(heights) >= 3 else heights[:0]
             closer = scale_stage.second_scale(gray.shape, look.scale, heights)
             if closer is not None:
                 look = self.look(gray, closer)

@@ -25,8 +25,9 @@ def first_scale(shape: tuple[int, int], base_side: int) -> float:
 
 
 def second_scale(shape: tuple[int, int], scale: float, heights: np.ndarray) -> float | None:
-    """Scale of a second, closer look, or None when the digits read were tall enough."""
-    if len(heights) == 0:
+    """Scale of a second, closer look, or None when the digits read (or, when none was read,
+    the regions proposed) were tall enough."""
+    if len(heights) < 1:
         return None
     median = float(np.median(heights))
     if median >= SMALL_DIGIT:
