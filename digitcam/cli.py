@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -28,13 +29,20 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
 err = Console(stderr=True)
 
 ModelOpt = Annotated[Optional[Path], typer.Option("--model", "-m", help="Model file (.keras or .tflite). Default: the shipped model, or $DIGITCAM_MODEL.")]
-RuntimeOpt = Annotated[str, typer.Option("--runtime", help="Inference runtime: auto (LiteRT when installed), litert or tensorflow.")]
+class Runtime(str, Enum):
+    auto = "auto"
+    litert = "litert"
+    tensorflow = "tensorflow"
+
+
+RuntimeOpt = Annotated[Runtime, typer.Option("--runtime", help="Inference runtime: auto (LiteRT when installed), litert or tensorflow.")]
 ConfOpt = Annotated[float, typer.Option("--min-confidence", "-c", min=0.0, max=1.0, help="Hide digits the model is less sure of than this.")]
 DataOpt = Annotated[Optional[Path], typer.Option("--data", help="MNIST as Keras' mnist.npz or a folder of IDX files. Default: $DIGITCAM_MNIST, then ~/.keras/datasets/mnist.npz, then Keras' download.")]
 
@@ -69,7 +77,7 @@ def scan(
     recursive: Annotated[bool, typer.Option("--recursive/--no-recursive", help="Look into sub-folders of folders.")] = True,
     min_confidence: ConfOpt = 0.6,
     model: ModelOpt = None,
-    runtime: RuntimeOpt = "auto",
+    runtime: RuntimeOpt = Runtime.auto,
     workers: Annotated[int, typer.Option("--workers", min=0, max=32, help="Images read at once; 0 means one per core, up to 4.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary line.")] = False,
 ) -> None:
@@ -180,8 +188,8 @@ def evaluate(
     labels: Annotated[Optional[Path], typer.Option("--labels", help="Evaluate the whole engine on labelled photos instead (manifest.json layout): F1 per kind of scene and per photo.")] = None,
     negatives: Annotated[Optional[Path], typer.Option("--negatives", help="Also count false digits on a folder of digit-free photos (make one with: python -m digitcam.train.negatives DIR).")] = None,
     head: Annotated[str, typer.Option("--head", help="Which model head decides on photos: context (the default engine) or crop (the digit crop alone, to measure what context buys).")] = "context",
-    errors: Annotated[Optional[Path], typer.Option("--errors", help="PNG grid of the misclassified MNIST digits.")] = Path("misclassified.png"),
-    runtime: RuntimeOpt = "auto",
+    errors: Annotated[Optional[Path], typer.Option("--errors", help="Also write a PNG grid of the misclassified MNIST digits to this file.")] = None,
+    runtime: RuntimeOpt = Runtime.auto,
     min_confidence: ConfOpt = 0.6,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
@@ -291,7 +299,7 @@ def live(
     realtime: Annotated[bool, typer.Option("--realtime", help="Play a video file at its own speed, dropping frames the engine cannot keep up with (cameras always do).")] = False,
     min_confidence: ConfOpt = 0.6,
     model: ModelOpt = None,
-    runtime: RuntimeOpt = "auto",
+    runtime: RuntimeOpt = Runtime.auto,
 ) -> None:
     """Hold handwritten digits up to the camera and see them read live.
 
@@ -325,7 +333,7 @@ def bench(
     frames: Annotated[int, typer.Option(min=5, help="Frames per engine case.")] = 60,
     data: DataOpt = None,
     model: ModelOpt = None,
-    runtime: RuntimeOpt = "auto",
+    runtime: RuntimeOpt = Runtime.auto,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Measure speed on synthetic frames with known digits: the engine, scan on a folder, live on 720p video."""
@@ -376,7 +384,7 @@ def bench(
 @app.command("draw")
 def draw_cmd(
     model: ModelOpt = None,
-    runtime: RuntimeOpt = "auto",
+    runtime: RuntimeOpt = Runtime.auto,
     min_confidence: ConfOpt = 0.3,
     size: Annotated[int, typer.Option(min=200, max=1200, help="Canvas size in pixels.")] = 400,
 ) -> None:

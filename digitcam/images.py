@@ -38,6 +38,15 @@ def _header_size(path: Path) -> tuple[int, int] | None:
         return None
 
 
+def _jpeg_truncated(data: bytes) -> bool:
+    """Whether a JPEG's image data stops short. Phones append data after the end-of-image marker
+    (Huawei's trailer, motion photos, padding), and EXIF thumbnails hold markers of their own, so
+    the marker is looked for after the last start-of-scan, not at the end of the file. Neither
+    marker can occur inside entropy-coded data (0xFF is always stuffed there)."""
+    sos = data.rfind(b"\xff\xda")
+    return sos < 0 or data.find(b"\xff\xd9", sos) < 0
+
+
 def _has_alpha_png(data: bytes) -> bool:
     return data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 25 and data[25] in (4, 6)
 
@@ -72,8 +81,8 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
         raise ImageError("no such file") from None
     except OSError as exc:
         raise ImageError(f"cannot read ({exc.strerror or type(exc).__name__})") from None
-    if data[:2] == b"\xff\xd8" and b"\xff\xd9" not in data[-64:]:
-        raise ImageError("truncated JPEG (no end-of-image marker)")
+    if data[:2] == b"\xff\xd8" and _jpeg_truncated(data):
+        raise ImageError("truncated JPEG (the image data ends before its end-of-image marker)")
     dims = _header_size(path)
     buf = np.frombuffer(data, np.uint8)
     factor = 1

@@ -160,11 +160,12 @@ def load_classifier(path: str | os.PathLike | None = None, runtime: str = "auto"
     fast calls) and TensorFlow otherwise. ``threads``: LiteRT's threads for one call (scan runs
     one single-threaded interpreter per worker instead).
     """
+    runtime = str(getattr(runtime, "value", runtime))
     if runtime not in RUNTIMES:
         raise DigitcamError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}", exit_code=2)
     path = Path(path).expanduser() if path else default_model_path()
     if not path.exists():
-        raise DigitcamError(f"model not found: {path}; pass --model PATH or train one with digitcam train")
+        raise DigitcamError(f"model not found: {path}; pass --model PATH or train one with digitcam train", exit_code=2)
     if path.is_dir():
         raise DigitcamError(f"model path {path} is a folder; pass the .keras or .tflite file")
     if path.stat().st_size == 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 from typing import IO
@@ -96,6 +97,8 @@ class Annotator:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DigitcamError(f"cannot create {folder} ({exc.strerror}); choose a writable --annotate folder", exit_code=2) from None
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise DigitcamError(f"cannot write into {folder} (permission denied); choose a writable --annotate folder", exit_code=2)
         self.folder, self.used = folder, set()
 
     def add(self, rec: ScanRecord) -> None:
@@ -109,8 +112,14 @@ class Annotator:
             k += 1
             name = f"{stem}-{k}.png"
         self.used.add(name)
-        cv2.imwrite(str(self.folder / name), draw(rec.image, rec.result.detections, rec.result.numbers))
+        ok = False
+        try:
+            ok = cv2.imwrite(str(self.folder / name), draw(rec.image, rec.result.detections, rec.result.numbers))
+        except cv2.error:
+            pass
         rec.image = None
+        if not ok:
+            raise DigitcamError(f"cannot write {self.folder / name}; is the --annotate folder writable and the disk not full?")
 
 
 def write_jsonl(rec: ScanRecord, out: IO[str] = sys.stdout) -> None:

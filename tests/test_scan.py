@@ -173,7 +173,7 @@ def test_scan_does_not_import_tensorflow(photos):
 
 def test_missing_and_corrupt_model(photos, tmp_path):
     root, _ = photos
-    assert_one_line_error(run_cli("scan", str(root), "--model", str(tmp_path / "none.keras")), 1, "model not found")
+    assert_one_line_error(run_cli("scan", str(root), "--model", str(tmp_path / "none.keras")), 2, "model not found")
     bad = tmp_path / "bad.keras"
     bad.write_bytes(b"garbage")
     assert_one_line_error(run_cli("scan", str(root), "--model", str(bad)), 1, "cannot load model")

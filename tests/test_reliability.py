@@ -1,0 +1,79 @@
+"""Inputs and first-run habits that round 1 mishandled (issue: reliability and first run)."""
+
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import assert_one_line_error, run_cli
+from digitcam.images import ImageError, read_image
+
+
+def _jpeg(tmp_path, name="p.jpg"):
+    img = np.full((120, 160, 3), 220, np.uint8)
+    cv2.putText(img, "7", (50, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, (20, 20, 20), 6)
+    ok, enc = cv2.imencode(".jpg", img)
+    return enc.tobytes()
+
+
+def test_phone_jpegs_with_data_after_the_end_marker_are_read(tmp_path):
+    data = _jpeg(tmp_path)
+    for i, tail in enumerate([b"HUAWEI" + b"\x00" * 300, b"\x00" * 4096, b"ftypmp42" + os.urandom(2000)]):
+        p = tmp_path / f"phone{i}.jpg"
+        p.write_bytes(data + tail)
+        assert read_image(p).shape[:2] == (120, 160)
+
+
+def test_a_truncated_jpeg_is_still_refused(tmp_path):
+    p = tmp_path / "cut.jpg"
+    p.write_bytes(_jpeg(tmp_path)[:-400])
+    with pytest.raises(ImageError, match="truncated"):
+        read_image(p)
+
+
+def test_short_help_flag_and_runtime_choices():
+    proc = run_cli("scan", "-h")
+    assert proc.returncode == 0 and "--runtime" in proc.stdout
+    assert "auto" in proc.stdout and "litert" in proc.stdout and "tensorflow" in proc.stdout
+    assert_one_line_error(run_cli("scan", "x.png", "--runtime", "cuda"), 2, "cuda")
+
+
+def test_a_missing_model_is_a_usage_error(tmp_path):
+    img = tmp_path / "a.png"
+    cv2.imwrite(str(img), np.full((50, 50), 255, np.uint8))
+    assert_one_line_error(run_cli("scan", str(img), "--model", "nosuch.keras"), 2, "model not found")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into any folder")
+def test_annotate_into_a_folder_that_cannot_be_written(tmp_path):
+    img = tmp_path / "a.png"
+    cv2.imwrite(str(img), np.full((50, 50), 255, np.uint8))
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    assert_one_line_error(run_cli("scan", str(img), "--annotate", str(locked)), 2, "cannot write")
+
+
+def test_annotate_that_fails_to_write_is_an_error_not_silence(tmp_path, monkeypatch):
+    from digitcam.detections import Result
+    from digitcam.errors import DigitcamError
+    from digitcam.scan import ScanRecord
+    from digitcam.scan_output import Annotator
+
+    ann = Annotator(tmp_path / "out")
+    monkeypatch.setattr(cv2, "imwrite", lambda *a, **k: False)
+    rec = ScanRecord("a.png", Result(10, 10), None, 1.0, image=np.zeros((10, 10, 3), np.uint8))
+    with pytest.raises(DigitcamError, match="cannot write"):
+        ann.add(rec)
+
+
+def test_eval_writes_no_file_unasked(tmp_path):
+    from conftest import FULL_MNIST
+
+    data = FULL_MNIST if FULL_MNIST.exists() else None
+    if data is None:
+        pytest.skip("needs MNIST")
+    proc = run_cli("eval", "--data", str(data), "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert list(tmp_path.iterdir()) == []
