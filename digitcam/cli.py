@@ -117,10 +117,13 @@ def scan(
     show_progress = not quiet and len(items) > 5 and err.is_terminal
     from rich.progress import Progress
 
+    done = 0
+    interrupted = False
     with Progress(console=err, transient=True, disable=not show_progress) as progress:
         task = progress.add_task("scanning", total=len(items))
         try:
             for rec in scan_items(items, factory, workers=workers, keep_images=annotator is not None):
+                done += 1
                 failed += rec.error is not None
                 usage += rec.usage_error
                 digits += len(rec.result.detections) if rec.result else 0
@@ -135,6 +138,8 @@ def scan(
                 if annotator:
                     annotator.add(rec)
                 progress.advance(task)
+        except KeyboardInterrupt:  # keep what was read: the rows printed, the JSON written whole
+            interrupted = True
         finally:
             if table:
                 table.flush()
@@ -142,6 +147,9 @@ def scan(
                 csv_writer.close()
     if as_json:
         write_json(collected)
+    if interrupted:
+        err.print(f"digitcam: interrupted after {done} of {len(items)} images; the results above are complete for those")
+        raise typer.Exit(130)
     seconds = time.perf_counter() - start
     if not quiet:
         rate = len(items) / seconds if seconds > 0 else 0.0

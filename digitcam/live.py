@@ -54,10 +54,46 @@ class LiveStats:
         return self.frames / self.seconds if self.seconds > 0 else 0.0
 
 
+def x_server_reachable(display: str, timeout: float = 1.0) -> bool:
+    """Whether an X server listens at ``display`` (":0", "host:1.0", "unix:0"), without Xlib."""
+    import socket
+
+    host, _, rest = display.rpartition(":")
+    try:
+        number = int(rest.split(".")[0])
+    except ValueError:
+        return False
+    if host in ("", "unix") or host.startswith("/"):
+        path = f"/tmp/.X11-unix/X{number}"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            try:
+                sock.connect(path)
+                return True
+            except OSError:
+                pass
+        try:  # Linux also offers the abstract socket
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(timeout)
+                sock.connect("\0" + path)
+                return True
+        except OSError:
+            return False
+    try:
+        with socket.create_connection((host, 6000 + number), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
 def display_available() -> tuple[bool, str]:
     """Whether an OpenCV window can open here, and why not."""
     if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         return False, "no display available ($DISPLAY is unset)"
+    display = os.environ.get("DISPLAY")
+    if sys.platform.startswith("linux") and display and not os.environ.get("WAYLAND_DISPLAY") and not x_server_reachable(display):
+        # Qt aborts the whole process (status 134) when it cannot reach the X server
+        return False, f"no X server answers at DISPLAY={display}"
     info = cv2.getBuildInformation()
     gui = [line for line in info.splitlines() if line.strip().startswith("GUI:")]
     if gui and gui[0].split(":", 1)[1].strip().upper() in ("NONE", "NO"):

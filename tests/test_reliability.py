@@ -77,3 +77,34 @@ def test_eval_writes_no_file_unasked(tmp_path):
     proc = run_cli("eval", "--data", str(data), "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unreachable_display_is_one_line_not_a_crash(tmp_path):
+    proc = run_cli("draw", env={"DISPLAY": ":97"}, timeout=60)
+    assert proc.returncode not in (0, 134), proc.returncode
+    assert_one_line_error(proc, proc.returncode, "no X server")
+
+
+def test_ctrl_c_during_scan_keeps_what_was_read_as_valid_json(tmp_path):
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    img = np.full((60, 80), 230, np.uint8)
+    cv2.putText(img, "3", (25, 50), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 20, 3)
+    ok, enc = cv2.imencode(".png", img)
+    for i in range(5000):
+        (folder / f"{i:05d}.png").write_bytes(enc.tobytes())
+    proc = subprocess.Popen([sys.executable, "-m", "digitcam", "scan", str(folder), "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    out, errs = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (proc.returncode, errs[-500:])
+    assert "Traceback" not in errs and "interrupted after" in errs
+    rows = json.loads(out)
+    assert 0 < len(rows) < 5000 and all(r["error"] is None for r in rows)
