@@ -21,24 +21,46 @@ TARGET_STROKE = 2.4
 _KERNELS = {k: cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)) for k in range(2, 40)}
 
 
-def to_gray(image: np.ndarray) -> np.ndarray:
-    """Any image (gray, BGR, BGRA; uint8, uint16 or float) as a uint8 grayscale array."""
-    if image.ndim == 3:
-        if image.shape[2] == 1:
-            image = image[:, :, 0]
-        elif image.shape[2] == 4:
-            image = cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
-        else:
-            image = cv2.cvtColor(image[:, :, :3], cv2.COLOR_BGR2GRAY)
+def _to_uint8(image: np.ndarray) -> np.ndarray:
+    """Any numeric array as uint8, scaled by its type's range or, where that would misread it,
+    by its content: 16-bit holding 8-bit values stays as is, floats in [0, 1] are scaled up,
+    signed types are shifted by their minimum, NaN and infinities are clamped."""
     if image.dtype == np.uint8:
         return image
+    if image.dtype == bool:
+        return image.view(np.uint8) * np.uint8(255)
+    if np.issubdtype(image.dtype, np.floating):
+        finite = np.nan_to_num(image.astype(np.float32), nan=0.0, posinf=255.0, neginf=0.0)
+        scale = 255.0 if finite.size and finite.max() <= 1.0 and finite.min() >= 0.0 else 1.0
+        return np.clip(finite * scale, 0, 255).astype(np.uint8)
+    if not np.issubdtype(image.dtype, np.integer):
+        raise ValueError(f"cannot read a frame of type {image.dtype}")
+    lo, hi = (int(image.min()), int(image.max())) if image.size else (0, 0)
+    if lo >= 0 and hi <= 255:
+        return image.astype(np.uint8)
+    info = np.iinfo(image.dtype)
+    if lo < 0 and info.min < 0 and lo >= -128 and hi <= 127:  # int8 data: shift its range
+        return (image.astype(np.int16) + 128).astype(np.uint8)
     if image.dtype == np.uint16:
         return (image >> 8).astype(np.uint8)
-    if np.issubdtype(image.dtype, np.floating):
-        finite = np.nan_to_num(image.astype(np.float32), nan=0.0, posinf=1.0, neginf=0.0)
-        scale = 255.0 if finite.size and finite.max() <= 1.0 else 1.0
-        return np.clip(finite * scale, 0, 255).astype(np.uint8)
-    return np.clip(image, 0, 255).astype(np.uint8)
+    span = max(hi - lo, 1)
+    return ((image.astype(np.float64) - lo) * (255.0 / span)).astype(np.uint8)
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Any image (gray, gray + alpha, BGR, BGRA, more channels; any integer, float or bool type)
+    as a uint8 grayscale array. Alpha is dropped; channels past the fourth are ignored."""
+    image = _to_uint8(np.asarray(image))
+    if image.ndim == 3:
+        c = image.shape[2]
+        if c == 0:
+            return np.zeros(image.shape[:2], np.uint8)
+        if c <= 2:
+            return np.ascontiguousarray(image[:, :, 0])
+        return cv2.cvtColor(np.ascontiguousarray(image[:, :, :3]), cv2.COLOR_BGR2GRAY)
+    if image.ndim > 3:
+        return to_gray(image.reshape(*image.shape[:2], -1))
+    return image
 
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:

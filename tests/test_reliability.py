@@ -108,3 +108,68 @@ def test_ctrl_c_during_scan_keeps_what_was_read_as_valid_json(tmp_path):
     assert "Traceback" not in errs and "interrupted after" in errs
     rows = json.loads(out)
     assert 0 < len(rows) < 5000 and all(r["error"] is None for r in rows)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+DTYPES = [np.uint8, np.uint16, np.int8, np.int16, np.int32, np.float32, np.float64, bool]
+
+
+@st.composite
+def frames(draw):
+    h = draw(st.integers(1, 80))
+    w = draw(st.integers(1, 80))
+    channels = draw(st.sampled_from([None, 1, 2, 3, 4, 5]))
+    dtype = draw(st.sampled_from(DTYPES))
+    pattern = draw(st.sampled_from(["random", "constant", "gradient", "digit"]))
+    shape = (h, w) if channels is None else (h, w, channels)
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    if pattern == "random":
+        base = rng.random(shape)
+    elif pattern == "constant":
+        base = np.full(shape, draw(st.floats(0, 1)))
+    elif pattern == "gradient":
+        base = np.broadcast_to(np.linspace(0, 1, w)[None, :, None][..., :1] if channels else np.linspace(0, 1, w)[None, :], shape).copy()
+    else:
+        ink = np.full((h, w), 255, np.uint8)
+        cv2.putText(ink, "4", (0, max(1, h - 2)), cv2.FONT_HERSHEY_SIMPLEX, max(0.3, h / 30), 0, 2)
+        base = ink.astype(np.float64) / 255
+        if channels:
+            base = np.repeat(base[..., None], channels, axis=2)
+    if dtype is bool:
+        return base > 0.5
+    if np.issubdtype(dtype, np.floating):
+        return base.astype(dtype)
+    info = np.iinfo(dtype)
+    return (info.min + base * (info.max - info.min)).astype(dtype)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frame=frames())
+def test_the_recognizer_reads_any_frame(recognizer, frame):
+    result = recognizer(frame)
+    assert result.width == frame.shape[1] and result.height == frame.shape[0]
+    for d in result.detections:
+        x, y, w, h = d.box
+        assert 0 <= x and 0 <= y and w >= 1 and h >= 1 and x + w <= frame.shape[1] and y + h <= frame.shape[0]
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.int8, bool])
+def test_types_that_round_1_misread_give_the_same_reading(recognizer, mnist_sample, dtype):
+    from digitcam.synth import render_scene
+
+    x, y = mnist_sample
+    scene = render_scene(x[:4], y[:4], np.random.default_rng(2), count=4, height=(44, 50))
+    gray = cv2.cvtColor(scene.image, cv2.COLOR_BGR2GRAY)
+    base = [d.label for d in recognizer(gray).detections]
+    if dtype is np.uint16:
+        frame = gray.astype(np.uint16)          # 8-bit values in a 16-bit array
+    elif dtype is np.int8:
+        frame = (gray.astype(np.int16) - 128).astype(np.int8)
+    else:
+        frame = gray > 128
+        base = [d.label for d in recognizer(frame.astype(np.uint8) * 255).detections]
+    assert [d.label for d in recognizer(frame).detections] == base
+    two = np.dstack([gray, np.full_like(gray, 255)])  # gray + alpha
+    assert [d.label for d in recognizer(two).detections] == [d.label for d in recognizer(gray).detections]
