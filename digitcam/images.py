@@ -11,7 +11,7 @@ import numpy as np
 from digitcam.errors import DigitcamError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".dib", ".tif", ".tiff", ".webp", ".pbm", ".pgm",
-                  ".ppm", ".pxm", ".pnm", ".sr", ".ras", ".jp2", ".exr", ".hdr", ".pic", ".avif"}
+                  ".ppm", ".pxm", ".pnm", ".sr", ".ras", ".jp2", ".exr", ".hdr", ".pic", ".avif", ".gif"}
 MAX_PIXELS = 40_000_000        # larger images are decoded at a reduced size
 REFUSE_PIXELS = 1 << 30        # OpenCV's own decoding limit
 MAX_BYTES = 512 * 1024 * 1024

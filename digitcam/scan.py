@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import glob
 import os
+import re
 import threading
 import time
 from collections import deque
@@ -50,15 +50,110 @@ def _has_magic(text: str) -> bool:
     return any(c in text for c in "*?[")
 
 
+def _walk(root: Path, recursive: bool) -> Iterator[tuple[Path | None, str | None]]:
+    """(file, None) for every file under ``root`` once, and (folder, reason) for folders that
+    cannot be read. Symbolic links are followed, but each real folder is entered once, so a
+    link loop ends."""
+    seen: set[str] = set()
+    problems: list[tuple[Path, str]] = []
+
+    def onerror(exc: OSError) -> None:
+        problems.append((Path(exc.filename or root), exc.strerror or type(exc).__name__))
+
+    for folder, dirs, files in os.walk(root, followlinks=True, onerror=onerror):
+        real = os.path.realpath(folder)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs.sort()
+        if not recursive:
+            dirs[:] = []
+        for name in sorted(files):
+            yield Path(folder) / name, None
+        while problems:
+            path, why = problems.pop(0)
+            yield path, f"cannot read this folder ({why.lower()})"
+    while problems:
+        path, why = problems.pop(0)
+        yield path, f"cannot read this folder ({why.lower()})"
+
+
+def _pattern_regex(pattern: str) -> re.Pattern:
+    """A glob pattern as a regular expression over paths: ``**`` spans folders, ``*`` and ``?`` do not."""
+    out, i = "", 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out += "(?:.*/)?"
+            i += 3
+        elif pattern.startswith("**", i):
+            out += ".*"
+            i += 2
+        elif c == "*":
+            out += "[^/]*"
+            i += 1
+        elif c == "?":
+            out += "[^/]"
+            i += 1
+        elif c == "[":
+            j = pattern.find("]", i + 1)
+            if j < 0:
+                out += re.escape(c)
+                i += 1
+            else:
+                body = pattern[i + 1:j]
+                out += "[" + ("^" + body[1:] if body.startswith("!") else body) + "]"
+                i = j + 1
+        else:
+            out += re.escape(c)
+            i += 1
+    return re.compile(out + r"\Z")
+
+
+def glob_files(pattern: str) -> Iterator[Path]:
+    """Files matching ``pattern`` (``**`` included), in name order, each real file once; symbolic
+    links are followed but a link loop ends (each real folder is entered once)."""
+    pattern = os.path.expanduser(pattern)
+    parts = Path(pattern).parts
+    k = next((i for i, p in enumerate(parts) if _has_magic(p)), len(parts))
+    root = Path(*parts[:k]) if k else Path(".")
+    regex = _pattern_regex(str(Path(pattern)))
+    recursive = "**" in pattern or len(parts) - k > 1
+    seen: set[str] = set()
+    for path, problem in _walk(root, recursive):
+        if problem is not None or path is None:
+            continue
+        shown = str(path) if k else os.path.relpath(path)
+        if regex.match(shown) and path.is_file():
+            real = os.path.realpath(path)
+            if real not in seen:
+                seen.add(real)
+                yield path
+
+
 def expand_inputs(inputs: Iterable[str], recursive: bool = True) -> Iterator[Item]:
-    """Files, folders (recursively unless told not to) and glob patterns, as a stream of items."""
+    """Files, folders (recursively unless told not to) and glob patterns, as a stream of items.
+
+    Each real file is listed once (a link to a file already listed is skipped); folders that
+    cannot be read are reported as items of their own, not skipped in silence.
+    """
     for raw in inputs:
         path = Path(raw).expanduser()
         if path.is_dir():
+            if not os.access(path, os.R_OK | os.X_OK):
+                yield Item(raw, None, "cannot read this folder (permission denied)")
+                continue
             found = False
-            walker = sorted(path.rglob("*")) if recursive else sorted(path.iterdir())
-            for p in walker:
-                if p.is_file() and is_image_path(p):
+            seen: set[str] = set()
+            for p, problem in _walk(path, recursive):
+                if problem is not None:
+                    yield Item(str(p), None, problem)
+                elif is_image_path(p) and p.is_file():
+                    real = os.path.realpath(p)
+                    if real in seen:
+                        continue
+                    seen.add(real)
                     found = True
                     yield Item(str(p), p)
             if not found:
@@ -66,8 +161,7 @@ def expand_inputs(inputs: Iterable[str], recursive: bool = True) -> Iterator[Ite
         elif path.exists():
             yield Item(raw, path)
         elif _has_magic(raw):
-            matches = sorted(glob.glob(os.path.expanduser(raw), recursive=True))
-            files = [Path(m) for m in matches if Path(m).is_file()]
+            files = list(glob_files(raw))
             if not files:
                 yield Item(raw, None, "no files match this pattern")
             for p in files:

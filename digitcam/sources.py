@@ -7,7 +7,6 @@ picture never lags behind reality. Files are otherwise read frame by frame, in o
 
 from __future__ import annotations
 
-import glob
 import sys
 import threading
 import time
@@ -20,6 +19,7 @@ import numpy as np
 
 from digitcam.errors import DigitcamError
 from digitcam.images import ImageError, is_image_path, read_image
+from digitcam.scan import glob_files
 
 
 @dataclass
@@ -151,7 +151,7 @@ class ImageSequence:
     def __init__(self, spec: str, fps: float | None = None) -> None:
         path = Path(spec).expanduser()
         files = sorted(p for p in path.iterdir() if p.is_file() and is_image_path(p)) if path.is_dir() else \
-            sorted(Path(p) for p in glob.glob(str(path), recursive=True) if is_image_path(Path(p)))
+            sorted(p for p in glob_files(str(path)) if is_image_path(p))
         if not files:
             raise DigitcamError(f"no images found in {spec}; give a folder or a glob of image files", exit_code=2)
         self.files, self.fps, self.is_camera, self.disconnected, self.dropped = files, fps or 10.0, False, False, 0

@@ -1,6 +1,7 @@
 """Inputs and first-run habits that round 1 mishandled (issue: reliability and first run)."""
 
 import os
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -173,3 +174,44 @@ def test_types_that_round_1_misread_give_the_same_reading(recognizer, mnist_samp
     assert [d.label for d in recognizer(frame).detections] == base
     two = np.dstack([gray, np.full_like(gray, 255)])  # gray + alpha
     assert [d.label for d in recognizer(two).detections] == [d.label for d in recognizer(gray).detections]
+
+
+def _png(path):
+    img = np.full((40, 40), 230, np.uint8)
+    cv2.imwrite(str(path), img)
+
+
+def test_a_symlink_loop_ends_and_each_file_is_listed_once(tmp_path):
+    from digitcam.scan import expand_inputs
+
+    root = tmp_path / "photos"
+    (root / "sub").mkdir(parents=True)
+    _png(root / "a.png")
+    _png(root / "sub" / "b.png")
+    (root / "sub" / "loop").symlink_to(root, target_is_directory=True)
+    (root / "self").symlink_to(root, target_is_directory=True)
+    (root / "a_again.png").symlink_to(root / "a.png")
+    for spec in (str(root), str(root / "**" / "*.png")):
+        items = list(expand_inputs([spec]))
+        names = sorted(Path(i.path).name for i in items if i.path)
+        assert names == ["a.png", "b.png"], (spec, names)
+
+
+def test_unreadable_folders_and_gifs_are_reported_not_skipped(tmp_path):
+    from digitcam.scan import expand_inputs
+
+    root = tmp_path / "photos"
+    (root / "locked").mkdir(parents=True)
+    _png(root / "a.png")
+    gif = root / "b.gif"
+    from PIL import Image
+
+    Image.fromarray(np.full((20, 20), 200, np.uint8)).save(gif)
+    assert read_image(gif).shape[:2] == (20, 20)
+    names = sorted(Path(i.path).name for i in expand_inputs([str(root)]) if i.path)
+    assert names == ["a.png", "b.gif"]
+    if os.geteuid() != 0:  # root reads any folder
+        (root / "locked").chmod(0)
+        errors = [i for i in expand_inputs([str(root)]) if i.error]
+        assert errors and "cannot read" in errors[0].error
+        (root / "locked").chmod(0o755)
