@@ -96,6 +96,11 @@ def load_file(path: Path) -> Mnist:
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.ndim != 3 or x.shape[1:] != (28, 28) or len(x) != len(y):
             raise DigitcamError(f"{path}: x_{split} has shape {x.shape} and y_{split} {y.shape}; expected (N, 28, 28) and (N,)")
+        if len(y) == 0:
+            raise DigitcamError(f"{path}: x_{split} and y_{split} are empty; MNIST needs digits in both splits", exit_code=2)
+        if not np.issubdtype(y.dtype, np.integer) or int(y.min()) < 0 or int(y.max()) > 9:
+            raise DigitcamError(f"{path}: y_{split} holds labels outside 0-9 (from {y.min()} to {y.max()}); "
+                                "labels must be the digits 0 to 9", exit_code=2)
     return Mnist(
         x_train=arrays["x_train"].astype(np.uint8), y_train=arrays["y_train"].astype(np.int32),
         x_test=arrays["x_test"].astype(np.uint8), y_test=arrays["y_test"].astype(np.int32),
@@ -111,6 +116,14 @@ def resolve_path(data: str | os.PathLike | None = None) -> Path | None:
         return Path(os.environ[ENV_VAR]).expanduser()
     cache = KERAS_CACHE.expanduser()
     return cache if cache.exists() else None
+
+
+def _reason(exc: BaseException) -> str:
+    """A download failure in a few words: the deepest cause's message, not its class name."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:100]
 
 
 def load_mnist(data: str | os.PathLike | None = None) -> Mnist:
@@ -132,6 +145,7 @@ def load_mnist(data: str | os.PathLike | None = None) -> Mnist:
     except Exception as exc:  # noqa: BLE001 - any download failure means the same to the user
         raise DigitcamError(
             f"MNIST not found: no --data, no ${ENV_VAR}, nothing at {KERAS_CACHE}, and Keras' download "
-            f"failed ({type(exc).__name__}); pass --data PATH to mnist.npz or a folder of IDX files"
+            f"failed ({_reason(exc)}); pass --data PATH to mnist.npz or a folder of IDX files "
+            "(see the README, 'MNIST without the shared folder')"
         ) from None
     return load_file(KERAS_CACHE.expanduser())

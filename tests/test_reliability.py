@@ -215,3 +215,30 @@ def test_unreadable_folders_and_gifs_are_reported_not_skipped(tmp_path):
         errors = [i for i in expand_inputs([str(root)]) if i.error]
         assert errors and "cannot read" in errors[0].error
         (root / "locked").chmod(0o755)
+
+
+@pytest.mark.parametrize("case", ["labels_outside", "empty"])
+def test_bad_mnist_files_are_one_line_for_eval_and_train(tmp_path, case):
+    x = np.zeros((20, 28, 28), np.uint8)
+    y = np.arange(20) % 10
+    if case == "labels_outside":
+        y = y + 5
+    else:
+        x, y = x[:0], y[:0]
+    data = tmp_path / "m.npz"
+    np.savez(data, x_train=x, y_train=y, x_test=x, y_test=y)
+    assert_one_line_error(run_cli("eval", "--data", str(data)), 2, "labels outside 0-9" if case == "labels_outside" else "empty")
+    assert_one_line_error(run_cli("train", "--data", str(data), "--output", str(tmp_path / "o.keras")), 2,
+                          "labels outside 0-9" if case == "labels_outside" else "empty")
+    assert not list(tmp_path.glob(".*.run")), "no empty run folder left behind"
+
+
+def test_resume_with_a_corrupt_state_is_one_line(tmp_path, mnist_sample):
+    x, y = mnist_sample
+    data = tmp_path / "m.npz"
+    np.savez(data, x_train=x[:300], y_train=y[:300], x_test=x[300:], y_test=y[300:])
+    run = tmp_path / ".o.run"
+    run.mkdir()
+    (run / "checkpoint.keras").write_bytes(b"x")
+    (run / "state.json").write_text("{not json")
+    assert_one_line_error(run_cli("train", "--data", str(data), "--output", str(tmp_path / "o.keras"), "--resume"), 2, "corrupt")

@@ -9,6 +9,7 @@ then everything written atomically next to the output model.
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -60,7 +61,12 @@ def check_output(config: TrainConfig) -> None:
             raise DigitcamError(f"{out} is the shipped default model; pass --force to replace it, or choose another --output", exit_code=2)
         if out.exists():
             raise DigitcamError(f"{out} exists; pass --force to overwrite it, or choose another --output", exit_code=2)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DigitcamError(f"cannot create {out.parent} ({exc.strerror}); choose a writable --output", exit_code=2) from None
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise DigitcamError(f"cannot write into {out.parent} (permission denied); choose a writable --output", exit_code=2)
 
 
 def _progress(console: Console) -> Progress:
@@ -200,13 +206,17 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
     import tensorflow as tf
 
     run_dir = config.run_dir
-    run_dir.mkdir(parents=True, exist_ok=True)
     ckpt = run_dir / "checkpoint.keras"
     state = {"epoch": 0, "history": {}, "seconds": 0.0}
     if config.resume:
         if not ckpt.exists():
             raise DigitcamError(f"nothing to resume: no checkpoint at {ckpt}; start without --resume", exit_code=2)
-        state = json.loads((run_dir / "state.json").read_text())
+        try:
+            state = json.loads((run_dir / "state.json").read_text())
+            int(state["epoch"])
+        except (OSError, ValueError, KeyError, TypeError):
+            raise DigitcamError(f"the checkpoint's state.json in {run_dir} is missing or corrupt; delete {run_dir} "
+                                "and start again without --resume", exit_code=2) from None
         # the interrupted run's settings win, so that --resume needs no other option
         config = replace(config, **{k: v for k, v in state.get("config", {}).items() if k in RESUMED})
         console.print(f"resuming from {ckpt} after epoch {state['epoch']}")
@@ -236,6 +246,10 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
                       loss={"context": "sparse_categorical_crossentropy", "crop": "sparse_categorical_crossentropy"},
                       metrics={"context": ["accuracy"], "crop": ["accuracy"]})
 
+    try:  # the run's folder is made only now that the data loaded: a failed start leaves nothing behind
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DigitcamError(f"cannot write next to {config.output} ({exc.strerror}); choose a writable --output", exit_code=2) from None
     start = time.perf_counter()
     try:
         with _progress(console) as progress:
