@@ -14,6 +14,10 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".dib", ".tif", ".tif
                   ".ppm", ".pxm", ".pnm", ".sr", ".ras", ".jp2", ".exr", ".hdr", ".pic", ".avif", ".gif"}
 MAX_PIXELS = 40_000_000        # larger images are decoded at a reduced size
 REFUSE_PIXELS = 1 << 30        # OpenCV's own decoding limit
+# Only JPEG decodes at a reduced size without holding the full image (libjpeg's DCT scaling).
+# Other formats are decoded whole first, which costs 3 bytes a pixel: they are refused above
+# this size, so one image never needs more than about 400 MB (two scan workers: 800 MB).
+MAX_FULL_DECODE_PIXELS = 130_000_000
 MAX_BYTES = 512 * 1024 * 1024
 
 try:  # libjpeg's "Premature end of JPEG file" and friends are reported per file instead
@@ -88,6 +92,10 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     factor = 1
     if dims and dims[0] * dims[1] > REFUSE_PIXELS:
         raise ImageError(f"image too large ({dims[0]}x{dims[1]}); downscale it below {REFUSE_PIXELS // 10**6} megapixels")
+    if dims and dims[0] * dims[1] > MAX_FULL_DECODE_PIXELS and data[:2] != b"\xff\xd8":
+        raise ImageError(f"image too large to decode ({dims[0]}x{dims[1]}, {dims[0] * dims[1] // 10**6} megapixels); "
+                         f"digitcam decodes at most {MAX_FULL_DECODE_PIXELS // 10**6} megapixels of formats other than JPEG: "
+                         "downscale it or save it as JPEG")
     if dims and dims[0] * dims[1] > MAX_PIXELS:
         factor, flag = _reduced_flag(dims[0] * dims[1])
         image = cv2.imdecode(buf, flag)

@@ -145,6 +145,26 @@ def _load_tensorflow(path: Path) -> Classifier:
     return Classifier(path, "tensorflow", width // 2 if has_context else width, run, has_context)
 
 
+def _check_set(keras_path: Path, tflite: Path) -> None:
+    """Refuse a ``.tflite`` that does not belong to its ``.keras``: the card beside them records
+    both files' checksums (an interrupted export can leave a new model beside an old LiteRT file)."""
+    import hashlib
+    import json
+
+    card = keras_path.with_name(keras_path.stem + ".card.json")
+    try:
+        files = json.loads(card.read_text()).get("files")
+    except (OSError, ValueError, AttributeError):
+        return  # no card (a model made elsewhere): nothing to check against
+    if not isinstance(files, dict):
+        return
+    for name, p in (("keras", keras_path), ("tflite", tflite)):
+        want = files.get(name)
+        if want and hashlib.sha256(p.read_bytes()).hexdigest() != want:
+            raise DigitcamError(f"{tflite.name} and {keras_path.name} are not one set ({p.name} differs from the checksum in "
+                                f"{card.name}; an export was interrupted?); run digitcam train again, or --runtime tensorflow")
+
+
 def litert_available() -> bool:
     try:
         import ai_edge_litert.interpreter  # noqa: F401
@@ -174,6 +194,8 @@ def load_classifier(path: str | os.PathLike | None = None, runtime: str = "auto"
     if path.suffix == ".tflite" and runtime == "tensorflow":
         raise DigitcamError("a .tflite model needs the LiteRT runtime; pass the .keras file to use TensorFlow", exit_code=2)
     if runtime in ("auto", "litert") and tflite.exists() and litert_available():
+        if path.suffix != ".tflite":
+            _check_set(path, tflite)
         return _load_litert(tflite, threads)
     if runtime == "litert":
         why = "ai-edge-litert is not installed" if not litert_available() else f"there is no {tflite.name}"

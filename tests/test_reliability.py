@@ -242,3 +242,53 @@ def test_resume_with_a_corrupt_state_is_one_line(tmp_path, mnist_sample):
     (run / "checkpoint.keras").write_bytes(b"x")
     (run / "state.json").write_text("{not json")
     assert_one_line_error(run_cli("train", "--data", str(data), "--output", str(tmp_path / "o.keras"), "--resume"), 2, "corrupt")
+
+
+def test_a_litert_file_that_is_not_its_models_is_refused(tmp_path):
+    import shutil
+
+    from digitcam.errors import DigitcamError
+    from digitcam.model import DEFAULT_MODEL
+    from digitcam.runtime import load_classifier
+    from digitcam.train.card import card_paths, sign_card
+
+    model = tmp_path / "m.keras"
+    shutil.copy(DEFAULT_MODEL, model)
+    paths = card_paths(DEFAULT_MODEL)
+    shutil.copy(paths["tflite"], tmp_path / "m.tflite")
+    shutil.copy(paths["card"], tmp_path / "m.card.json")
+    sign_card(model)
+    assert load_classifier(model).runtime == "litert"
+    (tmp_path / "m.keras").write_bytes(DEFAULT_MODEL.read_bytes() + b"retrained")  # a new .keras, the old .tflite
+    with pytest.raises(DigitcamError, match="not one set"):
+        load_classifier(model)
+
+
+def _huge_png(path, side=32000):
+    """A white PNG of side x side pixels written row by row (a few hundred KB, little memory)."""
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    comp = zlib.compressobj(9)
+    row = b"\x00" + b"\xff" * side
+    parts = [comp.compress(row) for _ in range(side)]
+    idat = b"".join(parts) + comp.flush()
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+
+
+def test_a_huge_png_is_refused_from_its_header_without_decoding(tmp_path):
+    """A small PNG of 32000x32000 would cost 3 GB to decode: refused from its header."""
+    import resource
+
+    p = tmp_path / "huge.png"
+    _huge_png(p)
+    assert p.stat().st_size < 5_000_000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ImageError, match="too large"):
+        read_image(p)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 200, grown_mb

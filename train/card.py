@@ -34,6 +34,47 @@ def card_paths(model_path: Path) -> dict[str, Path]:
     }
 
 
+def file_sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_model_set(save_keras, save_tflite, card: dict, model_path: Path) -> None:
+    """Write a model, its LiteRT file and its card as one set.
+
+    Each is written to a temporary name first; the card records the checksums of both model
+    files; then the files take their names, the card last. An interruption at any point leaves
+    either the old set, or new model files whose checksums the old card does not know: the
+    runtime refuses such a ``.tflite`` (see :mod:`digitcam.runtime`) instead of serving a model
+    that does not belong to its ``.keras``.
+    """
+    paths = card_paths(model_path)
+    tmp_keras = model_path.with_name(model_path.stem + ".tmp.keras")
+    tmp_tflite = paths["tflite"].with_name(paths["tflite"].stem + ".tmp.tflite")
+    save_keras(tmp_keras)
+    save_tflite(tmp_tflite)
+    card = {**card, "files": {"keras": file_sha256(tmp_keras), "tflite": file_sha256(tmp_tflite)}}
+    tmp_card = paths["card"].with_name(paths["card"].name + ".tmp")
+    tmp_card.write_text(json.dumps(card, indent=2) + "\n")
+    tmp_tflite.replace(paths["tflite"])
+    tmp_keras.replace(model_path)
+    tmp_card.replace(paths["card"])
+
+
+def sign_card(model_path: Path) -> dict:
+    """Record the checksums of a model's files in its card (for a set written before cards had them)."""
+    paths = card_paths(model_path)
+    card = json.loads(paths["card"].read_text())
+    card["files"] = {"keras": file_sha256(model_path), "tflite": file_sha256(paths["tflite"])}
+    write_json_atomic(paths["card"], card)
+    return card
+
+
 def write_json_atomic(path: Path, data: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n")

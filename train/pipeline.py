@@ -23,7 +23,8 @@ from digitcam.data import load_mnist
 from digitcam.errors import DigitcamError
 from digitcam.model import DEFAULT_MODEL
 from digitcam.train.augment import AugmentConfig, keras_augmenter
-from digitcam.train.card import card_paths, confusion_matrix, per_class_accuracy, plot_confusion, plot_curves, write_json_atomic
+from digitcam.train.card import (card_paths, confusion_matrix, per_class_accuracy, plot_confusion, plot_curves,
+                                 write_json_atomic, write_model_set)
 from digitcam.train.export import export_tflite
 from digitcam.train.model import NOT_A_DIGIT, NUM_CLASSES, build_cnn, inference_model
 
@@ -278,10 +279,6 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
                                                    scenes=max(8, config.augment.scenes * 3 // 8), seed=config.seed,
                                                    log=console.print)
     paths = card_paths(config.output)
-    tmp = config.output.with_name(config.output.stem + ".tmp.keras")
-    served.save(tmp)
-    tmp.replace(config.output)
-    export_tflite(served, paths["tflite"])
     card = {
         "model": config.output.name,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -307,7 +304,7 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
         "history": state["history"],
         "runtime_files": {"keras": config.output.name, "tflite": paths["tflite"].name},
     }
-    write_json_atomic(paths["card"], card)
+    write_model_set(served.save, lambda p: export_tflite(served, p), card, config.output)
     plot_curves(state["history"], paths["curves"])
     plot_confusion(cm, paths["confusion"])
     for leftover in run_dir.glob("*"):
