@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -171,6 +173,12 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
         except cv2.error:
             source.close()
             raise DigitcamError("cannot open a window (this OpenCV build has no GUI support); run with --no-show") from None
+    def on_sigterm(signum, frame):  # a service manager's stop: end like Ctrl-C, the video finished
+        raise KeyboardInterrupt
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, on_sigterm)
     try:
         frames = source.frames()
         while True:
@@ -244,6 +252,8 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
     except KeyboardInterrupt:
         stats.ended = "interrupted"
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         stats.seconds = time.perf_counter() - start
         source.close()
         for w in (writer, recorder):

@@ -75,6 +75,9 @@ class VideoSource:
         if not self.cap.isOpened():
             if self.is_camera:
                 raise DigitcamError(_camera_hint(spec))
+            if isinstance(spec, str) and "://" in spec:
+                raise DigitcamError(f"cannot open stream {spec}: nothing answered, or it sends no video OpenCV can read; "
+                                    "check the address and that the stream is running")
             raise DigitcamError(f"cannot open video {spec}: not a video OpenCV can read (corrupt, or a codec it lacks)")
         if width:
             self.cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
@@ -157,12 +160,17 @@ class ImageSequence:
         self.files, self.fps, self.is_camera, self.disconnected, self.dropped = files, fps or 10.0, False, False, 0
 
     def frames(self) -> Iterator[Frame]:
+        read = 0
         for i, p in enumerate(self.files):
             try:
                 image = read_image(p)
             except ImageError:
                 continue
+            read += 1
             yield Frame(i, i / self.fps, image)
+        if read == 0:
+            raise DigitcamError(f"none of the {len(self.files)} images in {self.files[0].parent} could be read "
+                                "(corrupt or unsupported); digitcam scan lists why for each")
 
     def close(self) -> None:
         pass

@@ -292,3 +292,44 @@ def test_a_huge_png_is_refused_from_its_header_without_decoding(tmp_path):
         read_image(p)
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 200, grown_mb
+
+
+def test_live_on_a_folder_of_unreadable_images_is_an_error(tmp_path):
+    for i in range(3):
+        (tmp_path / f"{i}.png").write_bytes(b"not a png")
+    assert_one_line_error(run_cli("live", "--source", str(tmp_path), "--no-show", "--jsonl"), 1, "could be read")
+
+
+def test_an_unreachable_stream_is_not_called_a_codec_problem():
+    proc = run_cli("live", "--source", "http://127.0.0.1:9/stream.mjpg", "--no-show", "--jsonl", timeout=120)
+    assert_one_line_error(proc, 1, "cannot open stream")
+    assert "codec" not in proc.stderr
+
+
+def test_sigterm_during_live_save_finishes_a_playable_video(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src = tmp_path / "in.avi"
+    writer = cv2.VideoWriter(str(src), cv2.VideoWriter_fourcc(*"MJPG"), 30, (320, 240))
+    rng = np.random.default_rng(0)
+    for i in range(900):
+        frame = np.full((240, 320, 3), 225, np.uint8)
+        cv2.putText(frame, str(i % 10), (100 + (i % 40), 170), cv2.FONT_HERSHEY_SIMPLEX, 4, (20, 20, 20), 8)
+        writer.write(frame)
+    writer.release()
+    out = tmp_path / "out.mp4"
+    proc = subprocess.Popen([sys.executable, "-m", "digitcam", "live", "--source", str(src), "--no-show", "--save", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and (not out.exists() or out.stat().st_size < 20000):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    _, errs = proc.communicate(timeout=60)
+    assert "Traceback" not in errs
+    cap = cv2.VideoCapture(str(out))
+    ok, frame = cap.read()
+    assert ok and frame.shape[:2] == (240, 320), errs[-500:]
+    assert cap.get(cv2.CAP_PROP_FRAME_COUNT) > 5
