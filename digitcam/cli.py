@@ -88,7 +88,7 @@ def scan(
     import os
 
     from digitcam.scan import check_inputs, expand_inputs, exit_status, scan_items
-    from digitcam.scan_output import Annotator, CsvWriter, TableWriter, write_json, write_jsonl
+    from digitcam.scan_output import Annotator, CsvWriter, TableWriter, plural, write_json, write_jsonl
 
     if as_json and jsonl:
         raise DigitcamError("--json and --jsonl are exclusive; pick one", exit_code=2)
@@ -153,7 +153,7 @@ def scan(
     seconds = time.perf_counter() - start
     if not quiet:
         rate = len(items) / seconds if seconds > 0 else 0.0
-        err.print(f"{len(items)} images, {digits} digits, {failed} errors, {rate:.1f} images/s")
+        err.print(f"{plural(len(items), 'image')}, {plural(digits, 'digit')}, {plural(failed, 'error')}, {rate:.1f} images/s")
     code = exit_status(failed, usage)
     if code:
         raise typer.Exit(code)

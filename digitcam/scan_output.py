@@ -20,24 +20,66 @@ from digitcam.scan import ScanRecord
 LOW_CONFIDENCE = 0.8
 
 
+def plural(n: int, word: str) -> str:
+    """``1 image``, ``2 images``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def short_path(path: str, width: int) -> str:
+    """``path`` relative to the current folder when inside it, shortened from the middle to fit
+    ``width`` (the file name, the part users look for, is kept whole when it fits)."""
+    try:
+        rel = os.path.relpath(path)
+        if not rel.startswith(".."):
+            path = rel
+    except ValueError:  # another drive (Windows)
+        pass
+    if len(path) <= width:
+        return path
+    name = os.path.basename(path)
+    if len(name) + 4 <= width:
+        head = width - len(name) - 2
+        return path[:head] + "…/" + name if head > 0 else "…/" + name
+    keep = width - 1
+    return path[: keep // 2] + "…" + path[len(path) - (keep - keep // 2):]
+
+
 class TableWriter:
-    """Rows of a Rich table printed in chunks as results arrive, so long scans stream."""
+    """One aligned table, a row printed as each result arrives, fitted to the terminal's width."""
 
-    def __init__(self, console: Console, chunk: int = 20) -> None:
-        self.console, self.chunk, self.rows, self.header_shown = console, chunk, [], False
+    FIXED = (("digits", 6), ("conf", 5), ("ms", 6))
 
-    def _table(self) -> Table:
-        t = Table(show_header=not self.header_shown, header_style="bold", box=None, pad_edge=False)
-        t.add_column("file", overflow="fold", min_width=24, max_width=48)
-        t.add_column("numbers", min_width=16, max_width=40, overflow="fold")
-        t.add_column("digits", justify="right", width=6)
-        t.add_column("min conf", justify="right", width=8)
-        t.add_column("ms", justify="right", width=7)
-        return t
+    def __init__(self, console: Console) -> None:
+        self.console, self.header_shown = console, False
+        width = max(60, min(console.width, 160))
+        free = width - sum(w for _, w in self.FIXED) - 2 * (len(self.FIXED) + 1)
+        self.file_w = max(16, free * 9 // 20)
+        self.num_w = free - self.file_w
+
+    def _line(self, cells: list[tuple[Text, int, str]]) -> Text:
+        line = Text()
+        for k, (cell, width, align) in enumerate(cells):
+            cell = cell.copy()
+            cell.truncate(width, overflow="ellipsis")
+            pad = " " * (width - cell.cell_len)
+            if k:
+                line.append("  ")
+            line.append_text(Text(pad) + cell if align == "right" else cell + Text(pad))
+        line.rstrip()
+        return line
+
+    def _cells(self, file: Text, numbers: Text, digits: Text, conf: Text, ms: Text) -> list[tuple[Text, int, str]]:
+        return [(file, self.file_w, "left"), (numbers, self.num_w, "left"), (digits, 6, "right"), (conf, 5, "right"),
+                (ms, 6, "right")]
 
     def add(self, rec: ScanRecord) -> None:
+        if not self.header_shown:
+            head = [Text(t, style="bold") for t in ("file", "numbers", "digits", "conf", "ms")]
+            self.console.print(self._line(self._cells(*head)), soft_wrap=True)
+            self.header_shown = True
+        file = Text(short_path(rec.file, self.file_w))
         if rec.error:
-            row = (Text(rec.file), Text(f"error: {rec.error}", style="red"), Text("-"), Text("-"), Text(f"{rec.ms:.0f}"))
+            row = (file, Text(f"error: {rec.error}", style="red"), Text("-"), Text("-"), Text(f"{rec.ms:.0f}"))
         else:
             nums = Text()
             for k, n in enumerate(rec.result.numbers):
@@ -47,19 +89,11 @@ class TableWriter:
             dets = rec.result.detections
             low = min((d.confidence for d in dets), default=None)
             conf = Text("-" if low is None else f"{low:.2f}", style="yellow" if low is not None and low < LOW_CONFIDENCE else "")
-            row = (Text(rec.file), nums if dets else Text("(no digits)", style="dim"), Text(str(len(dets))), conf, Text(f"{rec.ms:.0f}"))
-        self.rows.append(row)
-        if len(self.rows) >= self.chunk:
-            self.flush()
+            row = (file, nums if dets else Text("(no digits)", style="dim"), Text(str(len(dets))), conf, Text(f"{rec.ms:.0f}"))
+        self.console.print(self._line(self._cells(*row)), soft_wrap=True)
 
     def flush(self) -> None:
-        if not self.rows:
-            return
-        table = self._table()
-        for row in self.rows:
-            table.add_row(*row)
-        self.console.print(table)
-        self.header_shown, self.rows = True, []
+        """Rows are printed as they come; nothing is held back."""
 
 
 class CsvWriter:

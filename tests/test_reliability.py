@@ -333,3 +333,21 @@ def test_sigterm_during_live_save_finishes_a_playable_video(tmp_path):
     ok, frame = cap.read()
     assert ok and frame.shape[:2] == (240, 320), errs[-500:]
     assert cap.get(cv2.CAP_PROP_FRAME_COUNT) > 5
+
+
+def test_the_scan_table_fits_80_columns_as_one_table(tmp_path):
+    deep = tmp_path / "a_rather_long_folder_name" / "and_another_level"
+    deep.mkdir(parents=True)
+    img = np.full((80, 120), 230, np.uint8)
+    cv2.putText(img, "42", (20, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.8, 20, 4)
+    for i in range(25):
+        cv2.imwrite(str(deep / f"IMG_20210114_124240_a_very_long_file_name_{i:02d}.png"), img)
+    proc = run_cli("scan", str(tmp_path), env={"COLUMNS": "80"}, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 26 and all(len(line) <= 80 for line in lines), [len(line) for line in lines]
+    assert sum(line.startswith("file") for line in lines) == 1, "one header: one table"
+    assert all(line.index("  ") == lines[1].index("  ") for line in lines[1:]), "columns stay aligned"
+    assert "…" in lines[1] and lines[1].split()[0].endswith(".png")
+    one = run_cli("scan", str(deep / "IMG_20210114_124240_a_very_long_file_name_00.png"), env={"COLUMNS": "80"})
+    assert "1 image," in one.stderr and "1 error" not in one.stderr
