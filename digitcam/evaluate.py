@@ -60,8 +60,14 @@ def misclassified_grid(x: np.ndarray, y: np.ndarray, pred: np.ndarray, wrong: np
         y0 = r * (cell + 14)
         sheet[y0:y0 + cell, c * cell:(c + 1) * cell] = tile[..., None]
         cv2.putText(sheet, f"{y[i]}->{pred[i]}", (c * cell + 4, y0 + cell + 11), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (80, 200, 255), 1, cv2.LINE_AA)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(path), sheet):
+    if Path(path).suffix.lower() != ".png":
+        raise DigitcamError(f"--errors writes a PNG picture: give a path ending in .png (got {path})", exit_code=2)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ok = cv2.imwrite(str(path), sheet)
+    except (OSError, cv2.error):
+        ok = False
+    if not ok:
         raise DigitcamError(f"cannot write {path}; is the folder writable?")
     return path
 

@@ -351,3 +351,17 @@ def test_the_scan_table_fits_80_columns_as_one_table(tmp_path):
     assert "…" in lines[1] and lines[1].split()[0].endswith(".png")
     one = run_cli("scan", str(deep / "IMG_20210114_124240_a_very_long_file_name_00.png"), env={"COLUMNS": "80"})
     assert "1 image," in one.stderr and "1 error" not in one.stderr
+
+
+def test_eval_errors_with_a_path_that_is_not_a_png(tmp_path):
+    assert_one_line_error(run_cli("eval", "--errors", str(tmp_path / "errors.txt")), 2, ".png")
+
+
+def test_a_short_training_run_says_what_to_expect(tmp_path, mnist_sample):
+    x, y = mnist_sample
+    data = tmp_path / "m.npz"
+    np.savez(data, x_train=x[:300], y_train=y[:300], x_test=x[300:], y_test=y[300:])
+    proc = run_cli("train", "--data", str(data), "--output", str(tmp_path / "o.keras"), "--epochs", "1", "--scenes", "4",
+                   "--batch-size", "64", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "a short run" in proc.stderr and "do not expect a usable model" in proc.stderr
