@@ -365,3 +365,38 @@ def test_a_short_training_run_says_what_to_expect(tmp_path, mnist_sample):
                    "--batch-size", "64", timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "a short run" in proc.stderr and "do not expect a usable model" in proc.stderr
+
+
+def test_eval_without_mnist_says_why(tmp_path):
+    proc = run_cli("eval", env={"HOME": str(tmp_path), "DIGITCAM_MNIST": ""}, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "MNIST not found" in proc.stderr and "(Exception)" not in proc.stderr and "--data" in proc.stderr
+
+
+def test_train_into_a_folder_that_cannot_be_made_is_one_line(tmp_path, mnist_sample):
+    x, y = mnist_sample
+    data = tmp_path / "m.npz"
+    np.savez(data, x_train=x[:300], y_train=y[:300], x_test=x[300:], y_test=y[300:])
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder")
+    assert_one_line_error(run_cli("train", "--data", str(data), "--output", str(blocker / "sub" / "o.keras")), 2, "cannot create")
+
+
+def test_a_subfolder_that_cannot_be_listed_is_reported(tmp_path, monkeypatch):
+    from digitcam.scan import expand_inputs
+
+    root = tmp_path / "photos"
+    (root / "locked").mkdir(parents=True)
+    _png(root / "a.png")
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    items = list(expand_inputs([str(root)]))
+    assert [Path(i.path).name for i in items if i.path and not i.error] == ["a.png"]
+    errors = [i for i in items if i.error]
+    assert len(errors) == 1 and "cannot read this folder" in errors[0].error and errors[0].shown.endswith("locked")
