@@ -239,13 +239,19 @@ def evaluate(
             print(json.dumps(rep, indent=2))
             return
         if labels is not None:
-            t = Table(title=f"{labels}", header_style="bold")
-            for col in ("file", "truth", "read", "right", "false"):
-                t.add_column(col, overflow="fold")
+            from digitcam.scan_output import short_path
+
+            t = Table(title=f"per photo ({labels})", header_style="bold", box=None, pad_edge=False, padding=(0, 1))
+            t.add_column("file", no_wrap=True, min_width=24, max_width=24)
+            t.add_column("kind", no_wrap=True, min_width=11, max_width=11)
+            for col, w in (("right", 7), ("false", 5), ("F1", 4)):
+                t.add_column(col, justify="right", no_wrap=True, min_width=w)
+            t.add_column("read", no_wrap=True, overflow="ellipsis", max_width=max(8, min(out.width, 160) - 24 - 11 - 16 - 12))
             for row in rep["per_image"]:
-                t.add_row(row["file"], row["truth"], row["read"], f"{row['correct']}/{row['digits']}", str(row["false_positives"]))
+                t.add_row(short_path(row["file"], 24), row["kind"], f"{row['correct']}/{row['digits']}", str(row["false_positives"]),
+                          f"{row['f1']:.2f}", row["read"] or "-")
             out.print(t)
-            k = Table(title="per kind of scene", header_style="bold")
+            k = Table(title="per kind of scene", header_style="bold", box=None, pad_edge=False, padding=(0, 1))
             for col in ("kind", "photos", "digits", "F1", "precision", "recall", "false/photo"):
                 k.add_column(col, justify="right")
             for name, r in [*rep["kinds"].items(), ("all", rep)]:

@@ -118,7 +118,9 @@ def test_wide_regions_are_also_proposed_as_pieces():
     strokes, hyps = hypotheses(img)
     batch = build(img, strokes, hyps)
     pieces = [h for h in batch.hyps if h.parent >= 0 and h.polarity == DARK]
-    assert len(pieces) == 2 and all(p.pieces == 2 for p in pieces)
+    assert len(pieces) >= 2
+    halves = [p for p in pieces if p.box[2] < 0.7 * batch.hyps[p.parent].box[2]]
+    assert any(p.piece == 0 for p in halves) and any(p.end == p.pieces for p in halves), "a left and a right piece"
     assert batch.digits.shape == (len(batch), 28, 28) and batch.contexts.shape == (len(batch), 32, 32)
 
 
@@ -149,12 +151,24 @@ def test_each_stroke_is_in_at_most_one_digit_and_the_surer_reading_wins():
 
 def test_a_split_wins_only_where_its_pieces_read_better_than_the_whole():
     whole = Hypothesis((0, 0, 80, 50), DARK, np.array([1]))
-    left = Hypothesis((0, 0, 38, 50), DARK, np.array([1]), parent=0, piece=1, pieces=2)
-    right = Hypothesis((42, 0, 38, 50), DARK, np.array([1]), parent=0, piece=2, pieces=2)
+    left = Hypothesis((0, 0, 38, 50), DARK, np.array([1]), parent=0, piece=0, end=1, pieces=2)
+    right = Hypothesis((42, 0, 38, 50), DARK, np.array([1]), parent=0, piece=1, end=2, pieces=2)
     batch = Batch([whole, left, right], np.zeros((3, 28, 28), np.float32), np.zeros((3, 32, 32), np.float32))
     assert choose(batch, _probs([(0, 0.99), (1, 0.9), (1, 0.95)]), 0.5) == [0]            # a wide 0
     assert sorted(choose(batch, _probs([(10, 0.9), (4, 0.97), (2, 0.96)]), 0.5)) == [1, 2]  # "42"
     assert choose(batch, _probs([(10, 0.9), (4, 0.97), (10, 0.96)]), 0.5) == []            # half is no digit
+
+
+def test_touching_digits_are_read_as_the_surest_chain_of_pieces():
+    # a region with three segments: "1" | "4" | "7"; pieces 0-1, 1-2, 2-3, 0-2, 1-3 and the whole
+    spans = [(0, 1, 0.95, 1), (1, 2, 0.9, 4), (2, 3, 0.97, 7), (0, 2, 0.6, 4), (1, 3, 0.99, 10)]
+    hyps = [Hypothesis((0, 0, 90, 40), DARK, np.array([1]))]
+    rows = [(10, 0.99)]
+    for a, b, conf, label in spans:
+        hyps.append(Hypothesis((30 * a, 0, 30 * (b - a), 40), DARK, np.array([1]), parent=0, piece=a, end=b, pieces=3))
+        rows.append((label, conf))
+    batch = Batch(hyps, np.zeros((len(hyps), 28, 28), np.float32), np.zeros((len(hyps), 32, 32), np.float32))
+    assert choose(batch, _probs(rows), 0.5) == [1, 2, 3]
 
 
 def test_the_context_of_a_digit_alone_shows_it_in_the_middle():

@@ -400,3 +400,19 @@ def test_a_subfolder_that_cannot_be_listed_is_reported(tmp_path, monkeypatch):
     assert [Path(i.path).name for i in items if i.path and not i.error] == ["a.png"]
     errors = [i for i in items if i.error]
     assert len(errors) == 1 and "cannot read this folder" in errors[0].error and errors[0].shown.endswith("locked")
+
+
+def test_bench_and_eval_tables_fit_80_columns(tmp_path):
+    import json
+
+    img = np.full((120, 200, 3), 230, np.uint8)
+    cv2.putText(img, "35", (30, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, (20, 20, 20), 7)
+    cv2.imwrite(str(tmp_path / "a_photo_with_a_rather_long_name_indeed.png"), img)
+    (tmp_path / "m.json").write_text(json.dumps([{"file": "a_photo_with_a_rather_long_name_indeed.png", "kind": "photo_paper",
+                                                   "boxes": [[30, 40, 50, 60, 3], [90, 40, 50, 60, 5]]}]))
+    proc = run_cli("eval", "--labels", str(tmp_path / "m.json"), env={"COLUMNS": "80"})
+    assert proc.returncode == 0, proc.stderr
+    assert all(len(line) <= 80 for line in proc.stdout.splitlines()), proc.stdout
+    proc = run_cli("bench", "--what", "engine", "--frames", "5", env={"COLUMNS": "80"}, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert all(len(line) <= 80 for line in proc.stdout.splitlines()), proc.stdout

@@ -38,13 +38,14 @@ class Hypothesis:
     polarity: int
     members: np.ndarray              # component labels in that polarity's label map
     ink: int = 0                     # pixels of ink in its strokes
-    parent: int = -1                 # for a piece of a split: the index of the whole hypothesis
-    piece: int = 0                   # 1..pieces for a piece, 0 for a whole
-    pieces: int = 1
+    parent: int = -1                 # for a piece of a wide region: the index of the whole hypothesis
+    piece: int = 0                   # a piece spans segments piece .. end of its region's
+    end: int = 0                     # ... cut candidates (see crops), out of
+    pieces: int = 1                  # ... this many segments
 
     @property
     def key(self) -> tuple:
-        return (self.polarity, tuple(sorted(int(m) for m in self.members)), self.parent, self.piece, self.pieces)
+        return (self.polarity, tuple(sorted(int(m) for m in self.members)), self.parent, self.piece, self.end)
 
 
 def join_matrix(boxes: np.ndarray) -> np.ndarray:

@@ -7,7 +7,10 @@
   grain and runs on past the box; a stroke of a letter sits among other letters. The 28x28 crop
   of all three can look like a "1": the context is what tells them apart.
 
-Regions wider than one digit are also proposed as pieces, cut at the emptiest columns.
+Regions wider than one digit (touching digits) are also over-segmented: cut candidates at the
+columns where the ink thins, and every run of consecutive segments as wide as a digit could be
+becomes a piece. :mod:`digitcam.engine.select` then reads the region as the chain of pieces (or
+the whole) whose readings are surest together.
 """
 
 from __future__ import annotations
@@ -25,9 +28,9 @@ from digitcam.normalise import SIZE, normalise
 CONTEXT = 32          # the context image is CONTEXT x CONTEXT
 CONTEXT_SPAN = 2.0    # ... showing a square CONTEXT_SPAN times the region's longer side
 NORMALISE_MAX = 96    # regions taller than this are shrunk to it before normalising (speed only)
-DIGIT_ASPECT = 0.7    # a handwritten digit's typical width / height: how many pieces to cut into
-SPLIT_FROM = 1.1      # regions wider than this times their height are also proposed split
-MAX_PIECES = 5
+SPLIT_FROM = 1.1      # regions wider than this times their height are also proposed in pieces
+PIECE_WIDTH = (0.15, 1.3)  # a piece is this many times the region's height wide (a "1" to a wide "0")
+MAX_CUTS = 10         # cut candidates per region, the thinnest columns first
 
 
 @dataclass
@@ -53,18 +56,27 @@ def _mask(strokes: Strokes, hyp: Hypothesis, pad: int, shape: tuple[int, int]):
     return (x0, y0), hit.view(np.uint8) * np.uint8(255)
 
 
-def _cuts(mask: np.ndarray, n: int) -> list[int]:
-    """Columns where to split a region into ``n`` digits: the emptiest column near each n-th."""
-    profile = np.count_nonzero(mask, axis=0)
+def cut_candidates(mask: np.ndarray, height: int) -> list[int]:
+    """Columns where touching digits may meet: local minima of the ink per column, at least a
+    sixth of the height apart, the thinnest first (at most MAX_CUTS), in left-to-right order."""
+    profile = np.count_nonzero(mask, axis=0).astype(np.float32)
     w = len(profile)
-    cuts = []
-    for k in range(1, n):
-        centre = k * w / n
-        lo, hi = int(max(1, centre - 0.25 * w / n)), int(min(w - 1, centre + 0.25 * w / n))
-        if hi <= lo:
-            return []
-        cuts.append(lo + int(np.argmin(profile[lo:hi])))
-    return cuts
+    if w < 4:
+        return []
+    smooth = np.convolve(profile, np.ones(3, np.float32) / 3, mode="same")
+    left = np.r_[np.inf, smooth[:-1]]
+    right = np.r_[smooth[1:], np.inf]
+    minima = np.flatnonzero((smooth <= left) & (smooth <= right))
+    edge = max(2, int(0.1 * height))
+    minima = minima[(minima >= edge) & (minima <= w - edge)]
+    chosen: list[int] = []
+    gap = max(2, height // 6)
+    for m in minima[np.argsort(smooth[minima], kind="stable")]:
+        if all(abs(int(m) - c) >= gap for c in chosen):
+            chosen.append(int(m))
+        if len(chosen) >= MAX_CUTS:
+            break
+    return sorted(chosen)
 
 
 def _normalised(patch: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -143,26 +155,25 @@ def build(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothe
         digits.append(_normalised(patch, mask))
         level = abs(cv2.mean(patch, mask)[0] - cv2.mean(patch, cv2.bitwise_not(mask))[0])
         contrast.append(level)
-        n = int(round(w / (DIGIT_ASPECT * h)))
-        if w <= SPLIT_FROM * h or n < 2:
+        if w <= SPLIT_FROM * h:
             continue
-        n = min(n, MAX_PIECES)
-        cols = [0, *_cuts(mask, n), mask.shape[1]]
-        if len(cols) != n + 1:
-            continue
-        pieces = []
-        for k in range(n):
-            a, b = cols[k], cols[k + 1]
-            sub = mask[:, a:b]
-            ys, xs = np.nonzero(sub)
-            if ys.size == 0:
-                break
-            box = (px + a + int(xs.min()), py + int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
-            pieces.append((Hypothesis(box, hyp.polarity, hyp.members, hyp.ink, parent, k + 1, n), _normalised(patch[:, a:b], sub)))
-        if len(pieces) == n:  # a split with an empty piece is not a split into n digits
-            for p, d in pieces:
-                all_hyps.append(p)
-                digits.append(d)
+        x0 = x - px  # the box's columns inside the padded mask
+        box_mask = mask[:, x0:x0 + w]
+        bounds = [0, *cut_candidates(box_mask, h), w]
+        for i in range(len(bounds) - 1):
+            for j in range(i + 1, len(bounds)):
+                if (i, j) == (0, len(bounds) - 1):
+                    continue  # the whole region is already a hypothesis
+                a, b = bounds[i], bounds[j]
+                if not PIECE_WIDTH[0] * h <= b - a <= PIECE_WIDTH[1] * h:
+                    continue
+                sub = box_mask[:, a:b]
+                ys, xs = np.nonzero(sub)
+                if ys.size == 0:
+                    continue
+                box = (x + a + int(xs.min()), py + int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+                all_hyps.append(Hypothesis(box, hyp.polarity, hyp.members, hyp.ink, parent, i, j, len(bounds) - 1))
+                digits.append(_normalised(patch[:, x0 + a:x0 + b], sub))
                 contrast.append(level)
     if not all_hyps:
         return Batch()

@@ -1,10 +1,15 @@
 """Stage 6, selection: the set of digits that best explains the ink, each stroke in at most one.
 
-Every hypothesis was scored in the one model call. A split into pieces competes as one unit
-whose score is its least sure piece, so it wins only where all its pieces read better than the
-whole. Units are taken surest first (the usual greedy answer to a set-packing problem, as in
-non-maximum suppression), each only if none of its strokes is already used. A merge read as
-"not a digit" is never taken, and so leaves its strokes to be read alone.
+Every hypothesis was scored in the one model call. A region wide enough to hold touching digits
+was also cut into pieces (see :mod:`digitcam.engine.crops`); its reading is the chain of pieces
+from its left edge to its right, the whole region being the chain of one, whose confidences
+multiply to the most (a dynamic programme over the cut candidates, as OCR engines segment by
+recognition). So a split wins only where its pieces read better than the whole, and a chain
+with a piece that is no digit loses to any chain of digits. Each region's best chain is one unit
+scored by its least sure digit; units are taken surest first (the usual greedy answer to a
+set-packing problem, as in non-maximum suppression), each only if none of its strokes is
+already used. A merge read as "not a digit" is never taken, and so leaves its strokes to be read
+alone.
 """
 
 from __future__ import annotations
@@ -24,20 +29,48 @@ def digit_scores(probs: np.ndarray, min_confidence: float) -> np.ndarray:
     return np.where(ok, conf, 0.0)
 
 
+def best_chain(whole: int, pieces: list[int], batch: Batch, score: np.ndarray) -> list[int]:
+    """The hypotheses (the whole, or pieces left to right) that read a wide region surest together:
+    the chain over its segments 0..n maximising the product of digit confidences; [] if none reads."""
+    n = batch.hyps[pieces[0]].pieces if pieces else 1
+    edges: dict[int, list[tuple[int, int]]] = {}
+    for k in [whole, *pieces]:
+        h = batch.hyps[k]
+        a, b = (0, n) if k == whole else (h.piece, h.end)
+        if score[k] > 0:
+            edges.setdefault(b, []).append((a, k))
+    best = np.full(n + 1, -np.inf)
+    best[0] = 0.0
+    came: dict[int, tuple[int, int]] = {}
+    for b in range(1, n + 1):
+        for a, k in edges.get(b, []):
+            v = best[a] + float(np.log(score[k]))
+            if v > best[b]:
+                best[b], came[b] = v, (a, k)
+    if not np.isfinite(best[n]):
+        return []
+    chain, b = [], n
+    while b > 0:
+        a, k = came[b]
+        chain.append(k)
+        b = a
+    return chain[::-1]
+
+
 def choose(batch: Batch, probs: np.ndarray, min_confidence: float) -> list[int]:
-    """Indices of the chosen hypotheses (pieces of a chosen split included)."""
+    """Indices of the chosen hypotheses (the pieces of a region read in pieces included)."""
     score = digit_scores(probs, min_confidence)
-    units: list[tuple[float, list[int]]] = []
-    splits: dict[tuple[int, int], list[int]] = {}
+    pieces: dict[int, list[int]] = {}
     for i, h in enumerate(batch.hyps):
-        if h.parent < 0:
-            if score[i] > 0:
-                units.append((float(score[i]), [i]))
-        else:
-            splits.setdefault((h.parent, h.pieces), []).append(i)
-    for idx in splits.values():
-        if len(idx) == batch.hyps[idx[0]].pieces and score[idx].min() > 0:
-            units.append((float(score[idx].min()), idx))
+        if h.parent >= 0:
+            pieces.setdefault(h.parent, []).append(i)
+    units: list[tuple[float, list[int]]] = []
+    for i, h in enumerate(batch.hyps):
+        if h.parent >= 0:
+            continue
+        chain = best_chain(i, pieces[i], batch, score) if i in pieces else ([i] if score[i] > 0 else [])
+        if chain:
+            units.append((float(score[chain].min()), chain))
     units.sort(key=lambda u: -u[0])
     used: set[tuple[int, int]] = set()
     chosen: list[int] = []
