@@ -19,7 +19,7 @@ from digitcam import grouping
 from digitcam.errors import DigitcamError
 from digitcam.overlay import as_bgr, draw
 from digitcam.engine import Recognizer
-from digitcam.sources import open_source
+from digitcam.sources import ImageSequence, open_source
 from digitcam.tracking import Tracker
 
 WINDOW = "digitcam live"
@@ -86,6 +86,28 @@ def x_server_reachable(display: str, timeout: float = 1.0) -> bool:
             return True
     except OSError:
         return False
+
+
+def mirrored(dets: list, numbers: list, width: int) -> tuple[list, list]:
+    """Detections and numbers with their boxes flipped left-right, for a mirrored view."""
+    from dataclasses import replace
+
+    flip = lambda b: (width - b[0] - b[2], b[1], b[2], b[3])  # noqa: E731
+    return [replace(d, box=flip(d.box)) for d in dets], [replace(n, box=flip(n.box)) for n in numbers]
+
+
+def letterbox(canvas: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``canvas`` scaled to fit ``size`` (w, h) with its aspect kept, on black: a video's frames
+    must all have one size, and stills from a folder rarely do."""
+    w, h = size
+    if canvas.shape[1] == w and canvas.shape[0] == h:
+        return canvas
+    s = min(w / canvas.shape[1], h / canvas.shape[0])
+    nw, nh = max(1, int(canvas.shape[1] * s)), max(1, int(canvas.shape[0] * s))
+    out = np.zeros((h, w, 3), np.uint8)
+    x, y = (w - nw) // 2, (h - nh) // 2
+    out[y:y + nh, x:x + nw] = cv2.resize(canvas, (nw, nh), interpolation=cv2.INTER_AREA)
+    return out
 
 
 def display_available() -> tuple[bool, str]:
@@ -161,6 +183,8 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
     source = open_source(options.source, options.width, options.height, options.fps, options.realtime)
     tracker = Tracker()
     stats = LiveStats()
+    stills = isinstance(source, ImageSequence)
+    video_size = (0, 0)
     writer = recorder = None
     paused = False
     fps_ema, ms_ema = 0.0, 0.0
@@ -188,12 +212,16 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
                     if source.disconnected:
                         stats.ended = "camera disconnected"
                     break
-                image = cv2.flip(frame.image, 1) if options.mirror else frame.image
+                # The camera's own picture is read (mirrored digits are not digits); --mirror flips
+                # only what is shown. Stills are separate pictures: no tracking across them.
+                image = frame.image
                 result = recognizer(image)
-                dets, numbers = grouping.read(tracker.update(result.detections))
+                dets, numbers = (result.detections, result.numbers) if stills else grouping.read(tracker.update(result.detections))
                 for t in tracker.tracks:
                     if t.shown is not None:
                         stats.track_ids.add(t.id)
+                if stills:  # each still's digits are its own
+                    stats.track_ids.update((frame.index, k) for k in range(len(dets)))
                 for n in numbers:
                     stats.numbers[n.text] = stats.numbers.get(n.text, 0) + 1
                 now = time.perf_counter()
@@ -209,12 +237,17 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
                 if show or options.save or recorder is not None:
                     # the frame is ours alone (a source never reuses it): draw on it directly
                     target = image if image.ndim == 3 and image.shape[2] == 3 and image.dtype == np.uint8 else as_bgr(image)
-                    canvas = draw(target, dets, numbers, in_place=True, top_margin=status_height(image))
+                    shown_dets, shown_numbers = dets, numbers
+                    if options.mirror:
+                        target = np.ascontiguousarray(cv2.flip(target, 1))
+                        shown_dets, shown_numbers = mirrored(dets, numbers, target.shape[1])
+                    canvas = draw(target, shown_dets, shown_numbers, in_place=True, top_margin=status_height(image))
                     status_line(canvas, fps_ema, ms_ema, "  ".join(n.text for n in numbers), paused, recorder is not None)
                     if options.save:
                         if writer is None:
                             writer = _writer(options.save, getattr(source, "fps", 30.0), (canvas.shape[1], canvas.shape[0]))
-                        writer.write(canvas)
+                            video_size = (canvas.shape[1], canvas.shape[0])
+                        writer.write(letterbox(canvas, video_size))
                     if recorder is not None:
                         recorder.write(canvas)
                 if options.max_frames and stats.frames >= options.max_frames:

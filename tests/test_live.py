@@ -128,3 +128,36 @@ def test_faults_have_one_line_messages(tmp_path, video):
     assert len([line for line in proc.stderr.splitlines() if line.strip()]) == 1, proc.stderr  # no FFmpeg chatter
     assert_one_line_error(run_cli("live", "--source", str(path), "--no-show", "--save", "/no/such/dir/out.mp4"), 2, "not writable")
     assert_one_line_error(run_cli("live", "--source", str(tmp_path / "empty*.png"), "--no-show"), 2, "no images")
+
+
+def test_mirror_reads_the_camera_picture_and_flips_only_the_view(recognizer, video, capsys):
+    """A selfie view must not read mirrored digits: the JSONL (camera coordinates) is the same
+    with and without --mirror, and the saved view is the flipped picture."""
+    path, _ = video
+
+    def frames(mirror):
+        run_live(recognizer, LiveOptions(source=str(path), show=False, jsonl=True, mirror=mirror, max_frames=15), log=lambda m: None)
+        return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+    plain, mirrored = frames(False), frames(True)
+    assert [f["digits"] for f in plain] == [f["digits"] for f in mirrored]
+    assert sum(len(f["digits"]) for f in mirrored) >= 15 * 4
+
+
+def test_stills_from_a_folder_are_read_each_on_its_own(recognizer, mnist_sample, tmp_path, capsys):
+    """No tracking across stills: each photo's reading is what scan reads, from its first frame,
+    and --save letterboxes photos of other sizes into the video instead of dropping them."""
+    x, y = mnist_sample
+    rng = np.random.default_rng(8)
+    sizes = [(300, 400), (480, 640), (300, 400), (360, 360)]
+    for i, size in enumerate(sizes):
+        idx = rng.choice(len(x), 3, replace=False)
+        cv2.imwrite(str(tmp_path / f"s{i}.png"), render_scene(x[idx], y[idx], rng, size=size, count=3, height=(50, 60)).image)
+    out = tmp_path / "stills.avi"
+    run_live(recognizer, LiveOptions(source=str(tmp_path), show=False, jsonl=True, save=out), log=lambda m: None)
+    shown = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(shown) == len(sizes)
+    for i, f in enumerate(shown):
+        expected = recognizer(cv2.imread(str(tmp_path / f"s{i}.png")))
+        assert [d["label"] for d in f["digits"]] == [d.label for d in expected.detections]
+    assert int(cv2.VideoCapture(str(out)).get(cv2.CAP_PROP_FRAME_COUNT)) == len(sizes)
