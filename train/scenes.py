@@ -133,7 +133,7 @@ class Page:
 
 
 def _paper(h: int, w: int, rng: np.random.Generator) -> Page:
-    kind = rng.choice(["white", "tinted", "sticky", "board", "dark"], p=[0.45, 0.2, 0.1, 0.1, 0.15])
+    kind = rng.choice(["white", "tinted", "sticky", "board", "dark"], p=[0.42, 0.18, 0.1, 0.15, 0.15])
     dark = kind == "dark"
     if kind == "white":
         base = rng.uniform(205, 252, 3)
@@ -236,7 +236,7 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
     """Lay digits (and distractors) out on the page in one of several layouts."""
     h, w = page.img.shape[:2]
     layout = rng.choice(["rows", "columns", "grid", "touching", "scatter", "single", "math", "none"],
-                        p=[0.3, 0.14, 0.1, 0.1, 0.1, 0.08, 0.1, 0.08])
+                        p=[0.28, 0.13, 0.1, 0.1, 0.1, 0.08, 0.14, 0.07])
     short = min(h, w)
     dh = int(np.clip(short * rng.uniform(0.03, 0.16), 12, 200))
     if layout == "single":  # one digit, up to filling the frame (a drawing canvas, a close-up)

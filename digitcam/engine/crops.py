@@ -30,7 +30,8 @@ CONTEXT_SPAN = 2.0    # ... showing a square CONTEXT_SPAN times the region's lon
 NORMALISE_MAX = 96    # regions taller than this are shrunk to it before normalising (speed only)
 SPLIT_FROM = 1.1      # regions wider than this times their height are also proposed in pieces
 PIECE_WIDTH = (0.15, 1.3)  # a piece is this many times the region's height wide (a "1" to a wide "0")
-MAX_CUTS = 10         # cut candidates per region, the thinnest columns first
+MAX_CUTS = 8          # cut candidates per region, the thinnest columns first
+MAX_FRAME_PIECES = 64  # pieces per frame, for the regions first in line (the likeliest digits)
 
 
 @dataclass
@@ -139,8 +140,10 @@ def context_from_digit(digits: np.ndarray) -> np.ndarray:
 
 
 def build(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothesis],
-          pyramid: Pyramid | None = None) -> Batch:
-    """Both model inputs for every hypothesis, and the pieces of wide ones appended as more hypotheses."""
+          pyramid: Pyramid | None = None, max_pieces: int = MAX_FRAME_PIECES) -> Batch:
+    """Both model inputs for every hypothesis, and the pieces of wide ones appended as more
+    hypotheses: at most ``max_pieces`` in all, for the regions in the order given (the reader
+    puts the likeliest digits first), so that wood grain cannot multiply a frame's cost."""
     shape = gray.shape[:2]
     all_hyps: list[Hypothesis] = []
     digits: list[np.ndarray] = []
@@ -155,7 +158,7 @@ def build(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothe
         digits.append(_normalised(patch, mask))
         level = abs(cv2.mean(patch, mask)[0] - cv2.mean(patch, cv2.bitwise_not(mask))[0])
         contrast.append(level)
-        if w <= SPLIT_FROM * h:
+        if w <= SPLIT_FROM * h or max_pieces <= 0:
             continue
         x0 = x - px  # the box's columns inside the padded mask
         box_mask = mask[:, x0:x0 + w]
@@ -175,6 +178,7 @@ def build(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothe
                 all_hyps.append(Hypothesis(box, hyp.polarity, hyp.members, hyp.ink, parent, i, j, len(bounds) - 1))
                 digits.append(_normalised(patch[:, x0 + a:x0 + b], sub))
                 contrast.append(level)
+                max_pieces -= 1
     if not all_hyps:
         return Batch()
     pyramid = pyramid or Pyramid(gray)

@@ -76,7 +76,7 @@ class Recognizer:
             # as a detector keeps its top-N proposals: a bound on the cost of the worst frame
             score = self.prefilter.scores(features(strokes, hyps, gray.shape[:2]))
             order = np.argsort(-score, kind="stable")[: self.max_hypotheses]
-            hyps = [hyps[i] for i in sorted(order) if score[i] >= self.prefilter.threshold]
+            hyps = [hyps[i] for i in order if score[i] >= self.prefilter.threshold]  # likeliest first
         t2 = time.perf_counter()
         batch = crop_stage.build(gray, strokes, hyps)
         t3 = time.perf_counter()
