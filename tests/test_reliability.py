@@ -362,9 +362,13 @@ def test_a_short_training_run_says_what_to_expect(tmp_path, mnist_sample):
     data = tmp_path / "m.npz"
     np.savez(data, x_train=x[:300], y_train=y[:300], x_test=x[300:], y_test=y[300:])
     proc = run_cli("train", "--data", str(data), "--output", str(tmp_path / "o.keras"), "--epochs", "1", "--scenes", "4",
-                   "--batch-size", "64", timeout=300)
+                   "--batch-size", "64", "--limit", "150", timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "a short run" in proc.stderr and "do not expect a usable model" in proc.stderr
+    import json
+
+    card = json.loads((tmp_path / "o.card.json").read_text())
+    assert card["test_digits"] == 200, "--limit shrinks the training digits, not the test set"
 
 
 def test_eval_without_mnist_says_why(tmp_path):
@@ -416,3 +420,17 @@ def test_bench_and_eval_tables_fit_80_columns(tmp_path):
     proc = run_cli("bench", "--what", "engine", "--frames", "5", env={"COLUMNS": "80"}, timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert all(len(line) <= 80 for line in proc.stdout.splitlines()), proc.stdout
+
+
+def test_every_option_of_every_command_has_help():
+    import typer
+
+    from digitcam.cli import app
+
+    group = typer.main.get_command(app)
+    missing = []
+    for name, command in group.commands.items():
+        for param in command.params:
+            if getattr(param, "param_type_name", "") == "option" and not (param.help or "").strip():
+                missing.append(f"{name} {param.opts[0]}")
+    assert not missing, missing
