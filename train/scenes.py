@@ -178,7 +178,7 @@ def _digit_ink(digit: np.ndarray, height: int, rng: np.random.Generator) -> np.n
         return None
     d = digit[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
     s = height / d.shape[0] * rng.uniform(0.95, 1.05)
-    w = max(1, int(round(d.shape[1] * s * rng.uniform(0.85, 1.15))))
+    w = max(1, int(round(d.shape[1] * s * rng.uniform(0.65, 1.25))))  # narrow and broad hands
     big = cv2.resize(d, (w, max(1, int(round(d.shape[0] * s)))), interpolation=cv2.INTER_CUBIC)
     if rng.random() < 0.3:  # slant
         sh = rng.uniform(-0.25, 0.25)
@@ -273,9 +273,10 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
                     x = _text(page, rng, x, y, int(line_h * rng.uniform(0.5, 1.0)), rng.random() < 0.5, int(rng.integers(1, 8)))
                     x += int(dh * rng.uniform(0.3, 1.0))
                     continue
+                sloppy = rng.random() < 0.35  # a hand whose digits vary in size along the line
                 for _ in range(int(rng.integers(1, 6))):
                     d, lab = next_digit()
-                    ink = _digit_ink(d, int(line_h * rng.uniform(0.85, 1.1)), rng)
+                    ink = _digit_ink(d, int(line_h * (rng.uniform(0.6, 1.7) if sloppy else rng.uniform(0.85, 1.1))), rng)
                     if ink is None:
                         continue
                     top = y + int(rng.integers(-line_h // 10 - 1, line_h // 10 + 2))
