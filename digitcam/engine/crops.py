@@ -28,7 +28,7 @@ from digitcam.normalise import SIZE, normalise
 CONTEXT = 32          # the context image is CONTEXT x CONTEXT
 CONTEXT_SPAN = 2.0    # ... showing a square CONTEXT_SPAN times the region's longer side
 NORMALISE_MAX = 96    # regions taller than this are shrunk to it before normalising (speed only)
-SPLIT_FROM = 1.1      # regions wider than this times their height are also proposed in pieces
+SPLIT_FROM = 0.85     # regions wider than this times their height are also proposed in pieces
 PIECE_WIDTH = (0.15, 1.3)  # a piece is this many times the region's height wide (a "1" to a wide "0")
 MAX_CUTS = 8          # cut candidates per region, the thinnest columns first
 MAX_FRAME_PIECES = 64  # pieces per frame, for the regions first in line (the likeliest digits)
