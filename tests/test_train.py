@@ -44,7 +44,7 @@ def test_short_training_saves_reloads_and_evaluates(tmp_path, small_npz):
     lite = load_classifier(out, runtime="litert")
     a = tf_clf.predict(x / 255.0)[:, :10].argmax(1)
     b = lite.predict(x / 255.0)[:, :10].argmax(1)
-    assert (a == b).all()
+    assert (a == b).mean() >= 0.9  # the LiteRT file is int8: a few of a barely trained model's readings may differ
     assert abs((a == y).mean() - card["test_accuracy"]) < 1e-6
     # two short epochs on 400 digits: it learns (batch-norm statistics are far from settled, so
     # the test accuracy is only asked to beat chance)

@@ -302,9 +302,12 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
         "hyperparameters": {"batch_size": config.batch_size, "learning_rate": config.learning_rate, "seed": config.seed,
                             "patience": config.patience, "schedule": "cosine decay"},
         "history": state["history"],
-        "runtime_files": {"keras": config.output.name, "tflite": paths["tflite"].name},
+        "runtime_files": {"keras": config.output.name, "tflite": paths["tflite"].name,
+                          "tflite_quantisation": "int8 weights and activations, float input and output"},
     }
-    write_model_set(served.save, lambda p: export_tflite(served, p), card, config.output)
+    pick = np.random.default_rng(config.seed).choice(len(y), min(512, len(y)), replace=False)
+    representative = (xd[pick], xc[pick])  # calibrates the int8 LiteRT export
+    write_model_set(served.save, lambda p: export_tflite(served, p, representative), card, config.output)
     plot_curves(state["history"], paths["curves"])
     plot_confusion(cm, paths["confusion"])
     for leftover in run_dir.glob("*"):
