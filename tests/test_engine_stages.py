@@ -176,13 +176,3 @@ def test_the_context_of_a_digit_alone_shows_it_in_the_middle():
     d[0, 4:24, 12:16] = 1.0
     c = context_from_digit(d)[0]
     assert c.shape == (32, 32) and c[16, 16] > 0.5 and c[:6].max() == 0 and c[-6:].max() == 0
-
-
-def test_a_stroke_that_is_no_digit_alone_joins_the_digit_beside_it():
-    hyps = [Hypothesis((0, 0, 40, 80), DARK, np.array([1, 2])),    # a 9 drawn as loop and stem
-            Hypothesis((0, 0, 40, 35), DARK, np.array([1])),       # the loop alone: no digit
-            Hypothesis((25, 30, 10, 50), DARK, np.array([2]))]     # the stem alone: a sure "1"
-    batch = Batch(hyps, np.zeros((3, 28, 28), np.float32), np.zeros((3, 32, 32), np.float32))
-    assert choose(batch, _probs([(9, 0.9), (10, 0.95), (1, 0.99)]), 0.5) == [0]
-    # but two digits stacked that together pass for an 8 stay two digits
-    assert sorted(choose(batch, _probs([(8, 0.9), (0, 0.97), (0, 0.99)]), 0.5)) == [1, 2]

@@ -9,10 +9,7 @@ with a piece that is no digit loses to any chain of digits. Each region's best c
 scored by its least sure digit; units are taken surest first (the usual greedy answer to a
 set-packing problem, as in non-maximum suppression), each only if none of its strokes is
 already used. A merge read as "not a digit" is never taken, and so leaves its strokes to be read
-alone. And a stroke that reads as nothing on its own belongs with the digit beside it: when a
-unit is taken whose strokes a larger hypothesis also holds, and that hypothesis reads as a digit
-while its other strokes read as no digit alone, the larger one is taken instead (the stem of a 9
-whose loop was drawn apart is a confident "1"; the two together are the 9).
+alone.
 """
 
 from __future__ import annotations
@@ -75,36 +72,16 @@ def choose(batch: Batch, probs: np.ndarray, min_confidence: float) -> list[int]:
         if chain:
             units.append((float(score[chain].min()), chain))
     units.sort(key=lambda u: -u[0])
-    atoms_of = [frozenset((h.polarity, int(m)) for m in h.members) for h in batch.hyps]
-    alone = {next(iter(a)): float(score[i]) for i, (h, a) in enumerate(zip(batch.hyps, atoms_of)) if h.parent < 0 and len(a) == 1}
     used: set[tuple[int, int]] = set()
     chosen: list[int] = []
     for _, idx in units:
-        atoms = atoms_of[idx[0]]
+        h = batch.hyps[idx[0]]
+        atoms = {(h.polarity, int(m)) for m in h.members}
         if atoms & used:
             continue
-        if len(idx) == 1:
-            idx, atoms = _absorb(idx[0], atoms, batch, atoms_of, score, alone, used)
         used |= atoms
         chosen.extend(idx)
     return _drop_duplicates(batch, chosen, score)
-
-
-def _absorb(i: int, atoms: frozenset, batch: Batch, atoms_of: list[frozenset], score: np.ndarray,
-            alone: dict, used: set) -> tuple[list[int], frozenset]:
-    """The surest whole hypothesis that holds ``i``'s strokes and reads as a digit, where every
-    stroke it adds reads as no digit alone and is still free; else ``i`` itself."""
-    best, best_score = i, -1.0
-    for k, h in enumerate(batch.hyps):
-        a = atoms_of[k]
-        if k == i or h.parent >= 0 or score[k] <= 0 or not atoms < a:
-            continue
-        extra = a - atoms
-        if extra & used or any(alone.get(e, 0.0) > 0 for e in extra):
-            continue
-        if score[k] > best_score:
-            best, best_score = k, float(score[k])
-    return [best], atoms_of[best]
 
 
 def _drop_duplicates(batch: Batch, chosen: list[int], score: np.ndarray) -> list[int]:
