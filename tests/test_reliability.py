@@ -434,3 +434,13 @@ def test_every_option_of_every_command_has_help():
             if getattr(param, "param_type_name", "") == "option" and not (param.help or "").strip():
                 missing.append(f"{name} {param.opts[0]}")
     assert not missing, missing
+
+
+def test_an_unreadable_folder_is_not_called_empty(tmp_path, monkeypatch):
+    from digitcam.scan import expand_inputs
+
+    _png(tmp_path / "a.png")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(tmp_path) else real_access(p, mode))
+    items = list(expand_inputs([str(tmp_path)]))
+    assert len(items) == 1 and "cannot read this folder" in items[0].error and "no images" not in items[0].error
