@@ -36,6 +36,14 @@ app = typer.Typer(
 err = Console(stderr=True)
 
 ModelOpt = Annotated[Optional[Path], typer.Option("--model", "-m", help="Model file (.keras or .tflite). Default: the shipped model, or $DIGITCAM_MODEL.")]
+class Rotation(str, Enum):
+    auto = "auto"
+    r0 = "0"
+    r90 = "90"
+    r180 = "180"
+    r270 = "270"
+
+
 class Runtime(str, Enum):
     auto = "auto"
     litert = "litert"
@@ -58,13 +66,16 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
     """Read handwritten digits from a webcam, photos or a drawing canvas."""
 
 
-def _recognizer(model: Optional[Path], runtime: str, min_confidence: float, threads: int = 1, photos: bool = False):
+def _recognizer(model: Optional[Path], runtime: str, min_confidence: float, threads: int = 1, photos: bool = False,
+                rotation: str = "0"):
     """The engine; ``photos``: look closer for small digits even when none was read at first
     (scan and eval spend more on a photo than live on a camera frame)."""
     from digitcam.engine import Recognizer
     from digitcam.runtime import load_classifier
 
-    return Recognizer(load_classifier(model, runtime, threads=threads), min_confidence=min_confidence, search_small=photos)
+    turn = rotation if rotation == "auto" else int(rotation)
+    return Recognizer(load_classifier(model, runtime, threads=threads), min_confidence=min_confidence, search_small=photos,
+                      rotation=turn)
 
 
 @app.command()
@@ -80,6 +91,7 @@ def scan(
     runtime: RuntimeOpt = Runtime.auto,
     workers: Annotated[int, typer.Option("--workers", min=0, max=32, help="Images read at once; 0 means one per core, up to 4.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary line.")] = False,
+    rotation: Annotated[Rotation, typer.Option("--rotation", help="Degrees clockwise to turn each image before reading it; auto: decide per image from its digits (a photo that came in sideways or upside down).")] = Rotation.auto,
 ) -> None:
     """Read the digits in image files and print a table (or JSON/CSV).
 
@@ -94,7 +106,7 @@ def scan(
         raise DigitcamError("--json and --jsonl are exclusive; pick one", exit_code=2)
     check_inputs(inputs)
     items = list(expand_inputs(inputs, recursive))
-    first = _recognizer(model, runtime, min_confidence, photos=True)
+    first = _recognizer(model, runtime, min_confidence, photos=True, rotation=rotation.value)
     spare = [first]
 
     def factory():
@@ -103,7 +115,7 @@ def scan(
         if spare:
             return spare.pop()
         if first.classifier.runtime == "litert":
-            return _recognizer(first.classifier.path, "litert", min_confidence, photos=True)
+            return _recognizer(first.classifier.path, "litert", min_confidence, photos=True, rotation=rotation.value)
         return first
 
     workers = workers or max(1, min(4, os.cpu_count() or 1))
@@ -201,6 +213,8 @@ def evaluate(
     data: DataOpt = None,
     labels: Annotated[Optional[Path], typer.Option("--labels", help="Evaluate the whole engine on labelled photos instead (manifest.json layout): F1 per kind of scene and per photo.")] = None,
     negatives: Annotated[Optional[Path], typer.Option("--negatives", help="Also count false digits on a folder of digit-free photos (make one with: python -m digitcam.train.negatives DIR).")] = None,
+    turn: Annotated[Rotation, typer.Option("--turn", help="With --labels: turn every photo (and its boxes) this many degrees counter-clockwise first, to measure reading turned pages.")] = Rotation.r0,
+    rotation: Annotated[Rotation, typer.Option("--rotation", help="Degrees clockwise to turn each photo before reading it, or auto (as scan).")] = Rotation.auto,
     head: Annotated[str, typer.Option("--head", help="Which model head decides on photos: context (the default engine) or crop (the digit crop alone, to measure what context buys).")] = "context",
     errors: Annotated[Optional[Path], typer.Option("--errors", help="Also write a PNG grid of the misclassified MNIST digits to this file.")] = None,
     runtime: RuntimeOpt = Runtime.auto,
@@ -225,13 +239,16 @@ def evaluate(
         from digitcam.evaluate import evaluate_negatives, evaluate_photos
         from rich.progress import Progress
 
-        recognizer = _recognizer(model, runtime, min_confidence, photos=True)
+        recognizer = _recognizer(model, runtime, min_confidence, photos=True, rotation=rotation.value)
         recognizer.head = head
         rep: dict = {"model": str(recognizer.classifier.path), "head": head}
         with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as progress:
             if labels is not None:
                 task = progress.add_task("labelled photos", total=None)
-                rep.update(evaluate_photos(recognizer, labels, lambda n, t: progress.update(task, completed=n, total=t)).to_dict())
+                if turn == Rotation.auto:
+                    raise DigitcamError("--turn takes 0, 90, 180 or 270", exit_code=2)
+                rep.update(evaluate_photos(recognizer, labels, lambda n, t: progress.update(task, completed=n, total=t),
+                                           turn=int(turn.value)).to_dict())
             if negatives is not None:
                 task = progress.add_task("digit-free photos", total=None)
                 rep["negatives"] = evaluate_negatives(recognizer, negatives, lambda n, t: progress.update(task, completed=n, total=t))

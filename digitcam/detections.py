@@ -45,10 +45,11 @@ class Result:
     detections: list[Detection] = field(default_factory=list)
     numbers: list[Number] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
+    rotation: int = 0   # degrees clockwise the image was turned to read it upright
 
     def to_dict(self) -> dict:
         return {
-            "width": self.width, "height": self.height,
+            "width": self.width, "height": self.height, "rotation": self.rotation,
             "digits": [d.to_dict() for d in self.detections],
             "numbers": [n.to_dict() for n in self.numbers],
         }

@@ -173,7 +173,9 @@ def score_image(result, truth: np.ndarray, labels: np.ndarray) -> Tally:
                  detections=len(det) - len(unscorable), false_positives=len(det) - len(pairs))
 
 
-def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None) -> PhotoReport:
+def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None, turn: int = 0) -> PhotoReport:
+    """The engine on labelled photos; ``turn``: each photo and its boxes turned that many degrees
+    counter-clockwise first (a page that came in sideways or upside down)."""
     from digitcam.images import read_image
 
     root, entries = load_manifest(manifest)
@@ -185,6 +187,13 @@ def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None) -> Ph
             raise DigitcamError(f"{root / entry['file']}: {exc}; every image in the labels file must be readable") from None
         truth = np.array([b[:4] for b in entry["boxes"]], np.float64).reshape(-1, 4)
         labels = np.array([b[4] for b in entry["boxes"]], int)
+        if turn:
+            from digitcam.engine.orientation import box_turned, rotate
+
+            cw = (360 - turn) % 360
+            h0, w0 = image.shape[:2]
+            truth = np.array([box_turned(tuple(b), cw, w0, h0) for b in truth], np.float64).reshape(-1, 4)
+            image = rotate(image, cw)
         result = recognizer(image)
         tally = score_image(result, truth, labels)
         kind = str(entry.get("kind", "photo"))

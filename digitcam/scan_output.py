@@ -99,7 +99,7 @@ class TableWriter:
 class CsvWriter:
     """One row per digit: file, number index, label, confidence, x, y, w, h."""
 
-    HEADER = ["file", "number", "label", "confidence", "x", "y", "w", "h"]
+    HEADER = ["file", "number", "label", "confidence", "x", "y", "w", "h", "rotation"]
 
     def __init__(self, path: Path) -> None:
         try:
@@ -117,7 +117,7 @@ class CsvWriter:
             for d in n.digits:
                 number_of[d] = k
         for i, d in enumerate(rec.result.detections):
-            self.writer.writerow([rec.file, number_of.get(i, ""), d.label, f"{d.confidence:.4f}", *d.box])
+            self.writer.writerow([rec.file, number_of.get(i, ""), d.label, f"{d.confidence:.4f}", *d.box, rec.result.rotation])
 
     def close(self) -> None:
         self.handle.close()

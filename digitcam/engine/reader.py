@@ -17,6 +17,7 @@ import numpy as np
 from digitcam import grouping
 from digitcam.detections import Detection, Result
 from digitcam.engine import crops as crop_stage
+from digitcam.engine import orientation
 from digitcam.engine import scale as scale_stage
 from digitcam.engine.candidates import propose
 from digitcam.engine.components import find_strokes
@@ -56,6 +57,8 @@ class Recognizer:
     head: str = "context"          # which model head decides: "context" (served) or "crop" (to measure)
     prefilter: Prefilter | None | str = "auto"  # the first look; "auto": the one in the model's card
     max_hypotheses: int = 160      # at most this many, the prefilter's most digit-like, go to the CNN
+    rotation: int | str = 0        # degrees clockwise to turn the frame before reading; "auto": decide
+                                   # from its digits (engine.orientation; scan's default)
 
     def __post_init__(self) -> None:
         if isinstance(self.prefilter, str):
@@ -97,8 +100,17 @@ class Recognizer:
             return Result(int(w), int(h))
         height, width = frame.shape[:2]
         gray = to_gray(frame)
+        turn = 0 if self.rotation == "auto" else int(self.rotation)
+        if turn:
+            gray = orientation.rotate(gray, turn)
         look = self.look(gray, scale_stage.first_scale(gray.shape, self.base_side))
         looks = 1
+        if self.rotation == "auto":
+            turn, _ = orientation.decide(self.classifier, look.batch)
+            if turn:
+                gray = orientation.rotate(gray, turn)
+                look = self.look(gray, scale_stage.first_scale(gray.shape, self.base_side))
+                looks += 1
         if self.second_look:
             heights = np.array([look.batch.hyps[i].box[3] for i in look.chosen])
             if len(heights) == 0 and self.search_small:
@@ -107,9 +119,11 @@ class Recognizer:
             closer = scale_stage.second_scale(gray.shape, look.scale, heights)
             if closer is not None:
                 look = self.look(gray, closer)
-                looks = 2
+                looks += 1
         t1 = time.perf_counter()
-        result = self._result(look, width, height)
+        result = self._result(look, gray.shape[1], gray.shape[0])
+        if turn:
+            result = _turned_back(result, turn, width, height)
         result.timings = {**look.timings, "looks": float(looks), "group": (time.perf_counter() - t1) * 1e3,
                           "total": (time.perf_counter() - t0) * 1e3}
         return result
@@ -128,6 +142,18 @@ class Recognizer:
             dets.append(Detection(box, int(digits.argmax()), float(p[:10].max()), digits, look.batch.digits[i]))
         result.detections, result.numbers = grouping.read(dets)
         return result
+
+
+def _turned_back(result: Result, turn: int, width: int, height: int) -> Result:
+    """A result read on the frame turned ``turn`` degrees, with its boxes in the frame's own pixels
+    (numbers keep the reading order of the upright page)."""
+    from dataclasses import replace
+
+    back = lambda b: _clip(orientation.box_back(b, turn, width, height), width, height)  # noqa: E731
+    out = Result(width, height, rotation=turn)
+    out.detections = [replace(d, box=back(d.box)) for d in result.detections]
+    out.numbers = [replace(n, box=back(n.box)) for n in result.numbers]
+    return out
 
 
 def _clip(box: tuple[int, int, int, int], width: int, height: int) -> tuple[int, int, int, int]:
