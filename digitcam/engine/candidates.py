@@ -52,8 +52,9 @@ def join_matrix(boxes: np.ndarray) -> np.ndarray:
     """Which pairs of stroke boxes (x, y, w, h) could be parts of one digit.
 
     Generous on purpose: they overlap horizontally by a third of the narrower one (or one sits
-    inside the other), the vertical gap is small next to their height, and together they are
-    not much wider than tall. A wrong pair costs one crop and is read "not a digit".
+    inside the other) with a small vertical gap next to their height, or they stand side by side
+    on one line with a small horizontal gap, and together they are not much wider than tall. A
+    wrong pair costs one crop and is read "not a digit".
     """
     b = boxes.astype(np.float64)
     x0, y0 = b[:, 0], b[:, 1]
@@ -63,12 +64,17 @@ def join_matrix(boxes: np.ndarray) -> np.ndarray:
     gy = np.maximum(y0[:, None], y0[None]) - np.minimum(y1[:, None], y1[None])
     minw = np.minimum(w[:, None], w[None])
     maxh = np.maximum(h[:, None], h[None])
+    minh = np.minimum(h[:, None], h[None])
     size = np.maximum(w, h)  # a stroke's extent: a flag is flat but long
     big, small = np.maximum(size[:, None], size[None]), np.minimum(size[:, None], size[None])
     merged_h = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
     merged_w = np.maximum(x1[:, None], x1[None]) - np.minimum(x0[:, None], x0[None])
-    join = ((ox >= 0.3 * minw) & (gy <= 0.35 * maxh) & (merged_h <= 2.2 * maxh)
-            & (merged_w <= 1.5 * merged_h) & (big <= 10 * small))
+    oy = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
+    gx = -ox
+    stacked = (ox >= 0.3 * minw) & (gy <= 0.35 * maxh) & (merged_h <= 2.2 * maxh)
+    # the two halves of a 0 or the arcs of a 3 drawn apart: side by side, close, on one line
+    beside = (gx <= 0.15 * maxh) & (oy >= 0.6 * minh) & (merged_w <= 1.1 * merged_h)
+    join = (stacked | beside) & (merged_w <= 1.5 * merged_h) & (big <= 10 * small)
     np.fill_diagonal(join, False)
     return join
 
