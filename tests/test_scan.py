@@ -57,7 +57,7 @@ def test_table_jsonl_csv_and_annotate(photos, tmp_path):
     assert "a.jpg" in proc.stdout and "b.png" in proc.stdout and "numbers" in proc.stdout
     assert "2 images" in proc.stderr and "images/s" in proc.stderr
     rows = list(csv.DictReader(open(tmp_path / "d.csv")))
-    assert rows and set(rows[0]) == {"file", "number", "label", "confidence", "x", "y", "w", "h"}
+    assert rows and set(rows[0]) == {"file", "number", "label", "confidence", "x", "y", "w", "h", "rotation"}
     annotated = sorted(p.name for p in (tmp_path / "ann").iterdir())
     assert annotated == ["a.png", "b.png"]
     original = cv2.imread(str(root / "a.jpg"))

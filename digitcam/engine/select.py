@@ -2,8 +2,8 @@
 
 Every hypothesis was scored in the one model call. A region wide enough to hold touching digits
 was also cut into pieces (see :mod:`digitcam.engine.crops`); its reading is the chain of pieces
-from its left edge to its right, the whole region being the chain of one, whose confidences
-multiply to the most (a dynamic programme over the cut candidates, as OCR engines segment by
+from its left edge to its right, the whole region being the chain of one, whose digits are
+surest on average (a dynamic programme over the cut candidates, as OCR engines segment by
 recognition). So a split wins only where its pieces read better than the whole, and a chain
 with a piece that is no digit loses to any chain of digits. Each region's best chain is one unit
 scored by its least sure digit; units are taken surest first (the usual greedy answer to a
@@ -30,8 +30,10 @@ def digit_scores(probs: np.ndarray, min_confidence: float) -> np.ndarray:
 
 
 def best_chain(whole: int, pieces: list[int], batch: Batch, score: np.ndarray) -> list[int]:
-    """The hypotheses (the whole, or pieces left to right) that read a wide region surest together:
-    the chain over its segments 0..n maximising the product of digit confidences; [] if none reads."""
+    """The hypotheses (the whole, or pieces left to right) that read a wide region surest: of the
+    chains over its segments 0..n whose every link reads as a digit, the one whose digits are
+    surest on average (geometric mean of their confidences, so two sure digits can beat one
+    unsure whole); [] if no chain reads."""
     n = batch.hyps[pieces[0]].pieces if pieces else 1
     edges: dict[int, list[tuple[int, int]]] = {}
     for k in [whole, *pieces]:
@@ -39,21 +41,25 @@ def best_chain(whole: int, pieces: list[int], batch: Batch, score: np.ndarray) -
         a, b = (0, n) if k == whole else (h.piece, h.end)
         if score[k] > 0:
             edges.setdefault(b, []).append((a, k))
-    best = np.full(n + 1, -np.inf)
-    best[0] = 0.0
-    came: dict[int, tuple[int, int]] = {}
+    # best[b, c]: the surest chain over segments 0..b made of c digits (sum of log confidences)
+    best = np.full((n + 1, n + 2), -np.inf)
+    best[0, 0] = 0.0
+    came: dict[tuple[int, int], tuple[int, int]] = {}
     for b in range(1, n + 1):
         for a, k in edges.get(b, []):
-            v = best[a] + float(np.log(score[k]))
-            if v > best[b]:
-                best[b], came[b] = v, (a, k)
-    if not np.isfinite(best[n]):
+            for c in range(n + 1):
+                v = best[a, c] + float(np.log(score[k]))
+                if v > best[b, c + 1]:
+                    best[b, c + 1], came[(b, c + 1)] = v, (a, k)
+    counts = np.arange(n + 2)
+    per_digit = np.where(counts > 0, best[n] / np.maximum(counts, 1), -np.inf)
+    if not np.isfinite(per_digit.max()):
         return []
-    chain, b = [], n
+    chain, b, c = [], n, int(per_digit.argmax())
     while b > 0:
-        a, k = came[b]
+        a, k = came[(b, c)]
         chain.append(k)
-        b = a
+        b, c = a, c - 1
     return chain[::-1]
 
 
