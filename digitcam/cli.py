@@ -175,7 +175,7 @@ def scan(
 def train(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the model (.keras); its .tflite, card and plots go beside it.")] = Path("digitcam_model.keras"),
     data: DataOpt = None,
-    epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs (early stopping may end sooner).")] = 12,
+    epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs (early stopping may end sooner).")] = 14,
     batch_size: Annotated[int, typer.Option(min=8, help="Samples per training step.")] = 128,
     learning_rate: Annotated[float, typer.Option(min=1e-6, help="Adam's starting learning rate (cosine decay to 2% of it).")] = 2e-3,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed and data give the same model.")] = 0,

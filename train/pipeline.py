@@ -37,7 +37,7 @@ RESUMED = ("data", "epochs", "batch_size", "learning_rate", "seed", "patience", 
 class TrainConfig:
     output: Path
     data: str | None = None
-    epochs: int = 12
+    epochs: int = 14
     batch_size: int = 128
     learning_rate: float = 2e-3
     seed: int = 0
