@@ -197,7 +197,7 @@ def train(
     if (limit and limit < 20000) or epochs < 4 or scenes < 400:
         err.print("[yellow]a short run:[/] it shows the pipeline works, but do not expect a usable model; with "
                   "--limit 1000 --epochs 2 expect well under 90% on MNIST test and a poor reader of photos. The shipped "
-                  "model took all 60,000 digits, 1,600 scenes and 12 epochs (about 30 minutes on 2 cores).",
+                  "model took all 60,000 digits, 1,600 scenes and 14 epochs (about 35 minutes on 2 cores).",
                   highlight=False, soft_wrap=True)
 
     card = run(TrainConfig(output=output, data=str(data) if data else None, epochs=epochs, batch_size=batch_size,
