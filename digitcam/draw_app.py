@@ -18,6 +18,7 @@ from digitcam.engine import Recognizer
 
 WINDOW = "digitcam draw"
 PANEL_W = 300
+INPUT_VIEW = 84   # the model's 28x28 input shown 3x, top right of the panel
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 HELP = ["left drag: draw", "right / c: clear   u: undo", "+ - / wheel: pen size", "s: save   q / Esc: quit"]
 
@@ -60,14 +61,13 @@ def render_panel(reading: Reading, height: int, thickness: int) -> np.ndarray:
             cv2.putText(panel, str(d), (16, y + bar_h - 3), FONT, 0.5, (220, 220, 220), 1, cv2.LINE_AA)
             cv2.rectangle(panel, (36, y), (36 + int(p * 150), y + bar_h), (80, 200, 80) if d == f.label else (160, 160, 160), -1)
             cv2.putText(panel, f"{p:.2f}", (196, y + bar_h - 3), FONT, 0.45, (200, 200, 200), 1, cv2.LINE_AA)
-        if f.crop is not None:
-            crop = cv2.resize((np.clip(f.crop, 0, 1) * 255).astype(np.uint8), (112, 112), interpolation=cv2.INTER_NEAREST)
-            y0 = top + 10 * (bar_h + 4) + 8
-            if y0 + 112 < height - 70:
-                panel[y0:y0 + 112, 16:128] = crop[..., None]
-                cv2.rectangle(panel, (15, y0 - 1), (129, y0 + 113), (120, 120, 120), 1)
-                cv2.putText(panel, "model input", (138, y0 + 14), FONT, 0.45, (200, 200, 200), 1, cv2.LINE_AA)
-                cv2.putText(panel, "28x28", (138, y0 + 32), FONT, 0.45, (200, 200, 200), 1, cv2.LINE_AA)
+        if f.crop is not None:  # top right, where it fits at any canvas size
+            side = INPUT_VIEW
+            crop = cv2.resize((np.clip(f.crop, 0, 1) * 255).astype(np.uint8), (side, side), interpolation=cv2.INTER_NEAREST)
+            x0, y0 = PANEL_W - side - 12, 12
+            panel[y0:y0 + side, x0:x0 + side] = crop[..., None]
+            cv2.rectangle(panel, (x0 - 1, y0 - 1), (x0 + side, y0 + side), (120, 120, 120), 1)
+            cv2.putText(panel, "input 28x28", (x0 - 2, y0 + side + 14), FONT, 0.4, (200, 200, 200), 1, cv2.LINE_AA)
     else:
         cv2.putText(panel, "draw a digit", (16, 110), FONT, 0.6, (200, 200, 200), 1, cv2.LINE_AA)
     for i, line in enumerate(HELP):

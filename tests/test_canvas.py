@@ -1,5 +1,6 @@
 """The drawing logic of ``digitcam draw`` and its prediction, without a window."""
 
+import cv2
 import numpy as np
 
 from digitcam.canvas import MAX_THICKNESS, MIN_THICKNESS, Canvas, trace_digit
@@ -65,3 +66,19 @@ def test_empty_canvas_reads_nothing(recognizer):
     reading = read_canvas(recognizer, Canvas())
     assert reading.focus is None and reading.result.detections == []
     assert compose(Canvas(), reading).shape == (400, 700, 3)
+
+
+def test_the_model_input_is_shown_at_the_default_size(recognizer, mnist_sample):
+    from digitcam.draw_app import INPUT_VIEW, PANEL_W
+
+    x, y = mnist_sample
+    c = Canvas(size=400)
+    trace_digit(c, x[3], (60, 40, 280, 320))
+    reading = read_canvas(recognizer, c)
+    assert reading.focus is not None
+    view = compose(c, reading)
+    x0 = 400 + PANEL_W - INPUT_VIEW - 12
+    shown = view[12:12 + INPUT_VIEW, x0:x0 + INPUT_VIEW, 0]
+    expected = cv2.resize((np.clip(reading.focus.crop, 0, 1) * 255).astype(np.uint8), (INPUT_VIEW, INPUT_VIEW),
+                          interpolation=cv2.INTER_NEAREST)
+    assert np.array_equal(shown, expected)
