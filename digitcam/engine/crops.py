@@ -31,7 +31,8 @@ NORMALISE_MAX = 96    # regions taller than this are shrunk to it before normali
 SPLIT_FROM = 0.85     # regions wider than this times their height are also proposed in pieces
 PIECE_WIDTH = (0.15, 1.3)  # a piece is this many times the region's height wide (a "1" to a wide "0")
 MAX_CUTS = 8          # cut candidates per region, the thinnest columns first
-MAX_FRAME_PIECES = 64  # pieces per frame, for the regions first in line (the likeliest digits)
+MAX_FRAME_PIECES = 96   # pieces per frame, for the regions first in line (the likeliest digits)
+MAX_REGION_PIECES = 16  # pieces per region: wood grain cannot take a frame's whole budget
 
 
 @dataclass
@@ -163,22 +164,22 @@ def build(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothe
         x0 = x - px  # the box's columns inside the padded mask
         box_mask = mask[:, x0:x0 + w]
         bounds = [0, *cut_candidates(box_mask, h), w]
-        for i in range(len(bounds) - 1):
-            for j in range(i + 1, len(bounds)):
-                if (i, j) == (0, len(bounds) - 1):
-                    continue  # the whole region is already a hypothesis
-                a, b = bounds[i], bounds[j]
-                if not PIECE_WIDTH[0] * h <= b - a <= PIECE_WIDTH[1] * h:
-                    continue
-                sub = box_mask[:, a:b]
-                ys, xs = np.nonzero(sub)
-                if ys.size == 0:
-                    continue
-                box = (x + a + int(xs.min()), py + int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
-                all_hyps.append(Hypothesis(box, hyp.polarity, hyp.members, hyp.ink, parent, i, j, len(bounds) - 1))
-                digits.append(_normalised(patch[:, x0 + a:x0 + b], sub))
-                contrast.append(level)
-                max_pieces -= 1
+        spans = [(i, j) for i in range(len(bounds) - 1) for j in range(i + 1, len(bounds))
+                 if (i, j) != (0, len(bounds) - 1)  # the whole region is already a hypothesis
+                 and PIECE_WIDTH[0] * h <= bounds[j] - bounds[i] <= PIECE_WIDTH[1] * h]
+        # the pieces most like one digit's width first, as many as the budgets allow
+        spans.sort(key=lambda ij: abs(bounds[ij[1]] - bounds[ij[0]] - 0.6 * h))
+        for i, j in spans[: min(max_pieces, MAX_REGION_PIECES)]:
+            a, b = bounds[i], bounds[j]
+            sub = box_mask[:, a:b]
+            ys, xs = np.nonzero(sub)
+            if ys.size == 0:
+                continue
+            box = (x + a + int(xs.min()), py + int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+            all_hyps.append(Hypothesis(box, hyp.polarity, hyp.members, hyp.ink, parent, i, j, len(bounds) - 1))
+            digits.append(_normalised(patch[:, x0 + a:x0 + b], sub))
+            contrast.append(level)
+            max_pieces -= 1
     if not all_hyps:
         return Batch()
     pyramid = pyramid or Pyramid(gray)
