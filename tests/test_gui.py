@@ -27,9 +27,12 @@ def display():
             break
     proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
+    for _ in range(200):  # the socket appears before the server answers: wait for an answer
         if Path(f"/tmp/.X11-unix/X{n}").exists():
-            break
+            probe = subprocess.run(["xdotool", "getdisplaygeometry"], env={**os.environ, "DISPLAY": f":{n}"},
+                                   capture_output=True, timeout=10)
+            if probe.returncode == 0:
+                break
         time.sleep(0.05)
     yield f":{n}"
     proc.terminate()
