@@ -25,7 +25,8 @@ def display():
     for n in range(90, 130):
         if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
             break
-    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+    # -noreset: an X server resets when its last client leaves and refuses connections meanwhile
+    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x900x24", "-nolisten", "tcp", "-noreset"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):  # the socket appears before the server answers: wait for an answer
         if Path(f"/tmp/.X11-unix/X{n}").exists():
