@@ -339,6 +339,7 @@ def live(
     min_confidence: ConfOpt = 0.6,
     model: ModelOpt = None,
     runtime: RuntimeOpt = Runtime.auto,
+    list_cameras: Annotated[bool, typer.Option("--list-cameras", help="Print the camera indices that open, with their resolutions, and exit.")] = False,
 ) -> None:
     """Hold handwritten digits up to the camera and see them read live.
 
@@ -347,6 +348,16 @@ def live(
     from rich.table import Table
 
     from digitcam.live import LiveOptions, run_live
+
+    if list_cameras:
+        from digitcam.sources import list_cameras as find
+
+        cams = find()
+        for index, w, h in cams:
+            print(f"{index}  {w}x{h}   digitcam live --source {index}")
+        if not cams:
+            err.print("no camera opens at indices 0-9 (none attached, busy in another program, or no permission)")
+        raise typer.Exit(0 if cams else 1)
 
     recognizer = _recognizer(model, runtime, min_confidence, threads=2)
     stats = run_live(recognizer, LiveOptions(source=source, show=show, save=save, jsonl=jsonl, max_frames=max_frames,

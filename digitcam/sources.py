@@ -43,6 +43,21 @@ def _camera_hint(index: int) -> str:
     return hint
 
 
+def list_cameras(indices: range = range(10)) -> list[tuple[int, int, int]]:
+    """(index, width, height) of every camera index that opens and delivers a frame."""
+    found = []
+    for i in indices:
+        cap = _open_quietly(i)
+        try:
+            if cap.isOpened():
+                ok, frame = cap.read()
+                if ok and frame is not None:
+                    found.append((i, int(frame.shape[1]), int(frame.shape[0])))
+        finally:
+            cap.release()
+    return found
+
+
 def _open_quietly(spec: int | str) -> cv2.VideoCapture:
     """VideoCapture without OpenCV's or FFmpeg's own log lines (a camera or file that cannot be
     opened is reported by us, once)."""

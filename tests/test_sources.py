@@ -64,3 +64,34 @@ def test_parse_source():
     assert sources.parse_source("0") == 0 and sources.parse_source(" 2 ") == 2
     assert sources.parse_source("clip.mp4") == "clip.mp4"
     assert sources.parse_source("rtsp://cam/1") == "rtsp://cam/1"
+
+
+def test_list_cameras_says_when_none_opens():
+    from conftest import run_cli
+
+    proc = run_cli("live", "--list-cameras", timeout=120)
+    assert "Traceback" not in proc.stderr
+    if proc.returncode == 0:  # a machine with a camera
+        assert "digitcam live --source" in proc.stdout
+    else:
+        assert proc.returncode == 1 and "no camera opens" in proc.stderr
+
+
+def test_list_cameras_reports_each_camera_that_delivers_a_frame(monkeypatch):
+    import numpy as np
+
+    class FakeCap:
+        def __init__(self, i):
+            self.i = i
+
+        def isOpened(self):
+            return self.i in (0, 2)
+
+        def read(self):
+            return (True, np.zeros((720, 1280, 3), np.uint8)) if self.i == 0 else (False, None)
+
+        def release(self):
+            pass
+
+    monkeypatch.setattr(sources, "_open_quietly", FakeCap)
+    assert sources.list_cameras() == [(0, 1280, 720)]
