@@ -356,7 +356,7 @@ def live(
         for index, w, h in cams:
             print(f"{index}  {w}x{h}   digitcam live --source {index}")
         if not cams:
-            err.print("no camera opens at indices 0-9 (none attached, busy in another program, or no permission)")
+            err.print("digitcam: no camera opens at indices 0-9 (none attached, busy in another program, or no permission)", soft_wrap=True)
         raise typer.Exit(0 if cams else 1)
 
     recognizer = _recognizer(model, runtime, min_confidence, threads=2)
