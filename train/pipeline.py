@@ -78,39 +78,15 @@ def _progress(console: Console) -> Progress:
     )
 
 
-def _render_chunk(args) -> tuple:
-    """Worker: render ``n`` scenes from ``digits`` and return the engine's labelled hypotheses."""
-    from digitcam.train.scenes import render_scene, scene_samples
-
-    seed, n, digits, labels, max_neg = args
-    rng = np.random.default_rng(seed)
-    out = ([], [], [])
-    for _ in range(n):
-        idx = rng.integers(0, len(digits), 400)
-        d, c, y = scene_samples(render_scene(digits[idx], labels[idx], rng), max_neg)
-        for lst, v in zip(out, (d, c, y)):
-            lst.append(v)
-    return tuple(np.concatenate(v) if v else v for v in out)
-
-
 def render_scene_samples(x: np.ndarray, y: np.ndarray, scenes: int, seed: int, max_negatives: int,
                          progress=None, workers: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(digits, contexts, labels) of the engine's hypotheses on ``scenes`` rendered scenes."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
 
-    chunk = 25
-    jobs = [(seed * 100_003 + k, min(chunk, scenes - k * chunk), x, y, max_negatives) for k in range((scenes + chunk - 1) // chunk)]
-    parts = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-        for k, part in enumerate(pool.map(_render_chunk, jobs)):
-            parts.append(part)
-            if progress is not None:
-                progress(min(scenes, (k + 1) * chunk))
-    parts = [p for p in parts if len(p[2])]
-    if not parts:
-        return np.zeros((0, 28, 28), np.float32), np.zeros((0, 32, 32), np.float32), np.zeros(0, np.int32)
-    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+    from digitcam.train.scenes import map_scenes, scene_samples
+
+    return map_scenes(partial(scene_samples, max_negatives=max_negatives), x, y, scenes, seed * 100_003,
+                      workers=workers, progress=progress)
 
 
 def build_datasets(config: TrainConfig, console: Console):

@@ -20,7 +20,7 @@ import numpy as np
 
 from digitcam.detections import iou_matrix
 from digitcam.engine.prefilter import FEATURES, RECALL, Prefilter, features
-from digitcam.train.scenes import NEGATIVE_IOU, render_scene
+from digitcam.train.scenes import NEGATIVE_IOU, map_scenes
 
 
 def scene_features(scene) -> tuple[np.ndarray, np.ndarray]:
@@ -41,27 +41,9 @@ def scene_features(scene) -> tuple[np.ndarray, np.ndarray]:
     return f, (iou.max(axis=1) >= NEGATIVE_IOU).astype(np.float32)
 
 
-def _chunk(args):
-    seed, n, digits, labels = args
-    rng = np.random.default_rng(seed)
-    fs, ys = [], []
-    for _ in range(n):
-        idx = rng.integers(0, len(digits), 400)
-        f, y = scene_features(render_scene(digits[idx], labels[idx], rng))
-        fs.append(f)
-        ys.append(y)
-    return np.concatenate(fs), np.concatenate(ys)
-
-
 def render_features(x: np.ndarray, y: np.ndarray, scenes: int, seed: int, workers: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    chunk = 25
-    jobs = [(seed * 7919 + k, min(chunk, scenes - k * chunk), x, y) for k in range((scenes + chunk - 1) // chunk)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-        parts = list(pool.map(_chunk, jobs))
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    """Features and labels of every hypothesis on ``scenes`` rendered scenes."""
+    return map_scenes(scene_features, x, y, scenes, seed * 7919, workers=workers)
 
 
 def fit(f: np.ndarray, y: np.ndarray, hidden: int = 32, steps: int = 3000, lr: float = 0.01, seed: int = 0) -> Prefilter:

@@ -441,3 +441,34 @@ def scene_samples(scene: Scene, max_negatives: int = 40) -> tuple[np.ndarray, np
         neg = rng.choice(neg, max_negatives, replace=False)
     idx = np.concatenate([pos, neg]).astype(int)
     return batch.digits[idx], batch.contexts[idx], labels[idx]
+
+
+# ---------------------------------------------------------------- rendering many scenes on all cores
+
+def _map_chunk(args) -> tuple:
+    """Worker: render ``n`` scenes from ``digits`` and apply ``fn`` to each; outputs concatenated."""
+    fn, seed, n, digits, labels = args
+    rng = np.random.default_rng(seed)
+    outs = []
+    for _ in range(n):
+        idx = rng.integers(0, len(digits), 400)
+        outs.append(fn(render_scene(digits[idx], labels[idx], rng)))
+    return tuple(np.concatenate(parts) for parts in zip(*outs))
+
+
+def map_scenes(fn, x: np.ndarray, y: np.ndarray, scenes: int, seed: int, workers: int = 2,
+               progress=None, chunk: int = 25) -> tuple[np.ndarray, ...]:
+    """``fn(scene) -> (arrays...)`` over ``scenes`` scenes rendered from digits ``x`` and labels ``y``,
+    in ``workers`` processes (scene k of chunk j uses the generator seeded ``seed + j``); the
+    outputs concatenated. ``fn`` must be picklable: a module-level function or a partial of one."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(fn, seed + k, min(chunk, scenes - k * chunk), x, y) for k in range((scenes + chunk - 1) // chunk)]
+    parts = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+        for k, part in enumerate(pool.map(_map_chunk, jobs)):
+            parts.append(part)
+            if progress is not None:
+                progress(min(scenes, (k + 1) * chunk))
+    return tuple(np.concatenate(outs) for outs in zip(*parts))

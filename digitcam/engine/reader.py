@@ -58,7 +58,7 @@ class Recognizer:
     prefilter: Prefilter | None | str = "auto"  # the first look; "auto": the one in the model's card
     max_hypotheses: int = 160      # at most this many, the prefilter's most digit-like, go to the CNN
     rotation: int | str = 0        # degrees clockwise to turn the frame before reading; "auto": decide
-                                   # from its digits (engine.orientation; scan's default)
+                                   # from its digits (engine.orientation; scan --rotation auto)
 
     def __post_init__(self) -> None:
         if isinstance(self.prefilter, str):
