@@ -222,6 +222,8 @@ def evaluate_negatives(recognizer: Recognizer, folder: Path, progress=None) -> d
     from digitcam.images import read_image
     from digitcam.scan import expand_inputs
 
+    if not Path(folder).is_dir():
+        raise DigitcamError(f"no such folder: {folder}; --negatives takes a folder of digit-free photos", exit_code=2)
     items = [i for i in expand_inputs([str(folder)]) if getattr(i, "path", None) is not None]
     if not items:
         raise DigitcamError(f"no images in {folder}; --negatives takes a folder of digit-free photos", exit_code=2)

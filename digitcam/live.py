@@ -295,4 +295,7 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
         if show:
             cv2.destroyAllWindows()
             cv2.waitKey(1)
+    if stats.frames == 0 and stats.ended == "end of input":
+        raise DigitcamError(f"no frame could be read from {options.source} (an empty video, or not a video or image "
+                            "OpenCV can read)")
     return stats

@@ -444,3 +444,13 @@ def test_an_unreadable_folder_is_not_called_empty(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(tmp_path) else real_access(p, mode))
     items = list(expand_inputs([str(tmp_path)]))
     assert len(items) == 1 and "cannot read this folder" in items[0].error and "no images" not in items[0].error
+
+
+def test_live_on_a_file_with_no_readable_frame_is_an_error(tmp_path):
+    bad = tmp_path / "bad.jpg"
+    bad.write_text("not an image")
+    assert_one_line_error(run_cli("live", "--source", str(bad), "--no-show", "--jsonl"), 1, "no frame could be read")
+
+
+def test_eval_negatives_that_do_not_exist(tmp_path):
+    assert_one_line_error(run_cli("eval", "--negatives", str(tmp_path / "nosuch")), 2, "no such folder")
