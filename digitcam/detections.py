@@ -46,10 +46,11 @@ class Result:
     numbers: list[Number] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
     rotation: int = 0   # degrees clockwise the image was turned to read it upright
+    tilt: float = 0.0   # degrees counter-clockwise its lines lean (read levelled when >= engine.tilt.MIN_TILT)
 
     def to_dict(self) -> dict:
         return {
-            "width": self.width, "height": self.height, "rotation": self.rotation,
+            "width": self.width, "height": self.height, "rotation": self.rotation, "tilt": self.tilt,
             "digits": [d.to_dict() for d in self.detections],
             "numbers": [n.to_dict() for n in self.numbers],
         }

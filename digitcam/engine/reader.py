@@ -19,6 +19,7 @@ from digitcam.detections import Detection, Result
 from digitcam.engine import crops as crop_stage
 from digitcam.engine import orientation
 from digitcam.engine import scale as scale_stage
+from digitcam.engine import tilt as tilt_stage
 from digitcam.engine.candidates import propose
 from digitcam.engine.components import find_strokes
 from digitcam.engine.ink import MIN_CONTRAST
@@ -41,6 +42,8 @@ class Look:
     batch: crop_stage.Batch
     probs: np.ndarray        # (N, 11) probabilities, the context-aware head
     chosen: list[int]        # indices into batch.hyps
+    turn: int = 0            # degrees clockwise the page was turned to read it (rotation "auto")
+    size: tuple[int, int] = (0, 0)  # width, height of the image looked at, before scaling
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -59,6 +62,8 @@ class Recognizer:
     max_hypotheses: int = 160      # at most this many, the prefilter's most digit-like, go to the CNN
     rotation: int | str = 0        # degrees clockwise to turn the frame before reading; "auto": decide
                                    # from its digits (engine.orientation; scan --rotation auto)
+    deskew: bool = True            # read leaning lines again levelled, keep the surer (engine.tilt);
+                                   # live passes each frame the lean of the last one instead
 
     def __post_init__(self) -> None:
         if isinstance(self.prefilter, str):
@@ -88,11 +93,14 @@ class Recognizer:
         chosen = choose(batch, probs, self.min_confidence) if len(batch) else []
         t5 = time.perf_counter()
         ms = lambda a, b: (b - a) * 1e3  # noqa: E731
-        return Look(scale, batch, probs, chosen, {"find": ms(t0, t1), "candidates": ms(t1, t2), "crops": ms(t2, t3),
+        return Look(scale, batch, probs, chosen, 0, (w, h), {"find": ms(t0, t1), "candidates": ms(t1, t2), "crops": ms(t2, t3),
                                                   "classify": ms(t3, t4), "select": ms(t4, t5),
                                                   "proposed": float(proposed), "hypotheses": float(len(batch))})
 
-    def __call__(self, frame: np.ndarray) -> Result:
+    def __call__(self, frame: np.ndarray, tilt: float | None = None) -> Result:
+        """Read ``frame``. ``tilt``: the lean of its lines (degrees, counter-clockwise) when it is
+        known, as live knows it from the frame before: the frame is read levelled by it, in one
+        pass, and not measured again here."""
         t0 = time.perf_counter()
         frame = np.asarray(frame)
         if frame.ndim < 2 or min(frame.shape[:2]) < 2:  # empty, 1-D or a single row: nothing to read
@@ -103,13 +111,46 @@ class Recognizer:
         turn = 0 if self.rotation == "auto" else int(self.rotation)
         if turn:
             gray = orientation.rotate(gray, turn)
+        looks = 0
+        if tilt is not None and abs(tilt) >= tilt_stage.MIN_TILT:
+            applied = float(tilt)
+            levelled, m = tilt_stage.level(gray, applied)
+            look, n = self._read(levelled)
+            looks += n
+        else:
+            applied, m = 0.0, None
+            look, n = self._read(gray, decide_turn=self.rotation == "auto")
+            looks += n
+            if look.turn:
+                turn = look.turn
+                gray = orientation.rotate(gray, turn)
+            lean = tilt_stage.lean_of(self._sure_boxes(look)) if self.deskew and tilt is None else 0.0
+            best = _sureness(look)
+            for way in tilt_stage.choices(lean):
+                levelled, m2 = tilt_stage.level(gray, way)
+                other, n = self._read(levelled)
+                looks += n
+                if _sureness(other) + (tilt_stage.LEVEL_FAVOUR if m is None else 0.0) > best:
+                    look, applied, m, best = other, way, m2, _sureness(other)
+        t1 = time.perf_counter()
+        result = self._result(look, gray.shape[1], gray.shape[0], m)
+        result.tilt = round(applied + (tilt_stage.lean_of(self._sure_boxes(look)) if tilt is not None else 0.0), 1)
+        if turn:
+            result = _turned_back(result, turn, width, height)
+        result.timings = {**look.timings, "looks": float(looks), "group": (time.perf_counter() - t1) * 1e3,
+                          "total": (time.perf_counter() - t0) * 1e3}
+        return result
+
+    def _read(self, gray: np.ndarray, decide_turn: bool = False) -> tuple[Look, int]:
+        """The first look, the page turned upright if asked, and a closer look if the digits are small."""
         look = self.look(gray, scale_stage.first_scale(gray.shape, self.base_side))
         looks = 1
-        if self.rotation == "auto":
+        if decide_turn:
             turn, _ = orientation.decide(self.classifier, look.batch)
             if turn:
                 gray = orientation.rotate(gray, turn)
                 look = self.look(gray, scale_stage.first_scale(gray.shape, self.base_side))
+                look.turn = turn
                 looks += 1
         if self.second_look:
             heights = np.array([look.batch.hyps[i].box[3] for i in look.chosen])
@@ -118,18 +159,22 @@ class Recognizer:
                 heights = heights if len(heights) >= 3 else heights[:0]
             closer = scale_stage.second_scale(gray.shape, look.scale, heights)
             if closer is not None:
+                turn = look.turn
                 look = self.look(gray, closer)
+                look.turn = turn
                 looks += 1
-        t1 = time.perf_counter()
-        result = self._result(look, gray.shape[1], gray.shape[0])
-        if turn:
-            result = _turned_back(result, turn, width, height)
-        result.timings = {**look.timings, "looks": float(looks), "group": (time.perf_counter() - t1) * 1e3,
-                          "total": (time.perf_counter() - t0) * 1e3}
-        return result
+        return look, looks
 
-    def _result(self, look: Look, width: int, height: int) -> Result:
+    def _sure_boxes(self, look: Look) -> np.ndarray:
+        """Boxes of the regions that read as digits at least fairly surely (the lean's voters)."""
+        idx = choose(look.batch, look.probs, tilt_stage.SURE) if len(look.batch) else []
+        return np.array([look.batch.hyps[i].box for i in idx], np.float64).reshape(-1, 4)
+
+    def _result(self, look: Look, width: int, height: int, level: np.ndarray | None = None) -> Result:
+        """Detections and numbers in frame pixels; ``level``: the frame -> levelled map the look was
+        read under (numbers are grouped along the levelled lines, then boxes are mapped back)."""
         result = Result(width, height)
+        lw, lh = look.size
         dets = []
         for i in look.chosen:
             hyp = look.batch.hyps[i]
@@ -137,11 +182,22 @@ class Recognizer:
             x, y, w, h = (v / look.scale for v in hyp.box)
             x0, y0 = int(np.floor(x)), int(np.floor(y))
             box = (x0, y0, max(1, int(np.ceil(x + w)) - x0), max(1, int(np.ceil(y + h)) - y0))
-            box = _clip(box, width, height)
+            box = _clip(box, lw, lh)
             digits = p[:10] / max(float(p[:10].sum()), 1e-9)
             dets.append(Detection(box, int(digits.argmax()), float(p[:10].max()), digits, look.batch.digits[i]))
         result.detections, result.numbers = grouping.read(dets)
+        if level is not None:
+            from dataclasses import replace
+
+            back = lambda b: _clip(tilt_stage.box_back(b, level), width, height)  # noqa: E731
+            result.detections = [replace(d, box=back(d.box)) for d in result.detections]
+            result.numbers = [replace(n, box=back(n.box)) for n in result.numbers]
         return result
+
+
+def _sureness(look: Look) -> float:
+    """Summed digit confidence of a look's reading: which of two readings of a frame to keep."""
+    return float(sum(look.probs[i, :10].max() for i in look.chosen))
 
 
 def _turned_back(result: Result, turn: int, width: int, height: int) -> Result:
@@ -150,7 +206,7 @@ def _turned_back(result: Result, turn: int, width: int, height: int) -> Result:
     from dataclasses import replace
 
     back = lambda b: _clip(orientation.box_back(b, turn, width, height), width, height)  # noqa: E731
-    out = Result(width, height, rotation=turn)
+    out = Result(width, height, rotation=turn, tilt=result.tilt)
     out.detections = [replace(d, box=back(d.box)) for d in result.detections]
     out.numbers = [replace(n, box=back(n.box)) for n in result.numbers]
     return out
