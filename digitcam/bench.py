@@ -148,3 +148,43 @@ def bench_live(recognizer: Recognizer, x, y, frames: int = 150) -> dict:
         stats = run_live(recognizer, LiveOptions(source=str(video), show=False, save=Path(tmp) / "out.avi"), log=lambda m: None)
     return {"frames": stats.frames, "fps": round(stats.fps, 1), "engine_ms": round(stats.engine_ms / max(stats.frames, 1), 2),
             "resolution": "1280x720", "digits_in_view": 10, "includes": "decode, engine, tracking, drawing, video encode"}
+
+
+@dataclass
+class Steadiness:
+    """How a live run showed the true digits of a video, after its first half second."""
+
+    right: float          # share of (frame, visible true digit) shown with the right label
+    changes: float        # share of consecutive frames in which a digit's shown label changed
+    extra: float          # shown digits per frame that are no true digit
+
+    def to_dict(self) -> dict:
+        return {k: round(v, 4) for k, v in self.__dict__.items()}
+
+
+def steadiness(records: list[dict], truth: list[list[tuple]], fps: float, warmup: float = 0.5) -> Steadiness:
+    """Compare live's per-frame JSON records with the true boxes of each frame: a true digit is
+    shown when a shown box's centre lies inside it."""
+    start = int(round(warmup * fps))
+    right = total = changes = pairs = extra = 0
+    last: dict[int, int] = {}
+    for rec, boxes in zip(records[start:], truth[start:]):
+        used = set()
+        seen: dict[int, int] = {}
+        for k, (x, y, w, h, label) in enumerate(boxes):
+            total += 1
+            for j, d in enumerate(rec["digits"]):
+                cx, cy = d["box"][0] + d["box"][2] / 2, d["box"][1] + d["box"][3] / 2
+                if j not in used and x <= cx <= x + w and y <= cy <= y + h:
+                    used.add(j)
+                    right += d["label"] == label
+                    seen[k] = d["label"]
+                    break
+        for k, label in seen.items():
+            if k in last:
+                pairs += 1
+                changes += label != last[k]
+        last = seen
+        extra += len(rec["digits"]) - len(used)
+    frames = max(len(records) - start, 1)
+    return Steadiness(right / max(total, 1), changes / max(pairs, 1), extra / frames)

@@ -18,9 +18,13 @@ class Detection:
     confidence: float
     probs: np.ndarray = field(repr=False, compare=False)  # (10,) probabilities of the digits 0-9
     crop: np.ndarray | None = field(default=None, repr=False, compare=False)  # the 28x28 input the model saw
+    track_id: int | None = None   # live: the track that follows this digit across frames
 
     def to_dict(self) -> dict:
-        return {"label": int(self.label), "confidence": round(float(self.confidence), 4), "box": [int(v) for v in self.box]}
+        out = {"label": int(self.label), "confidence": round(float(self.confidence), 4), "box": [int(v) for v in self.box]}
+        if self.track_id is not None:
+            out["track"] = int(self.track_id)
+        return out
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
     rotation: int = 0   # degrees clockwise the image was turned to read it upright
     tilt: float = 0.0   # degrees counter-clockwise its lines lean (read levelled when >= engine.tilt.MIN_TILT)
+    next_scale: float = 1.0  # the working scale the next frame of a video is best read at (live)
 
     def to_dict(self) -> dict:
         return {

@@ -24,6 +24,8 @@ from digitcam.tracking import Tracker
 
 WINDOW = "digitcam live"
 QUIT_KEYS = {ord("q"), ord("Q"), 27}
+STEADY_SECONDS = 0.5   # a digit or number counts as seen once it has been on screen this long
+KEY_HINTS = "q quit   space pause   s snapshot   r record   h hide keys"
 
 
 @dataclass
@@ -45,8 +47,8 @@ class LiveStats:
     frames: int = 0
     seconds: float = 0.0
     engine_ms: float = 0.0
-    track_ids: set = field(default_factory=set)
-    numbers: dict = field(default_factory=dict)   # text -> frames it was shown in
+    track_ids: set = field(default_factory=set)   # digits shown steadily (track ids; stills: (frame, k))
+    numbers: dict = field(default_factory=dict)   # text -> times it was shown steadily
     snapshots: list = field(default_factory=list)
     recordings: list = field(default_factory=list)
     ended: str = "end of input"
@@ -143,17 +145,65 @@ def status_height(img: np.ndarray) -> int:
     return int(28 * max(0.5, min(img.shape[:2]) / 720.0)) + 6
 
 
-def status_line(img: np.ndarray, fps: float, ms: float, text: str, paused: bool, recording: bool) -> None:
+def status_line(img: np.ndarray, fps: float, ms: float, digits: int, numbers: list[str], paused: bool,
+                recording: float | None = None, hints: bool = False) -> None:
+    """The bar at the top: speed, the digits and numbers in view, pause and recording state;
+    and at the bottom, when ``hints``, the keys. ``recording``: seconds recorded so far."""
     h, w = img.shape[:2]
     unit = max(0.5, min(h, w) / 720.0)
     bar = status_height(img)
+    font, scale, thick = cv2.FONT_HERSHEY_SIMPLEX, 0.7 * unit, max(1, int(2 * unit))
     cv2.rectangle(img, (0, 0), (w, bar), (0, 0, 0), -1)
-    msg = f"{fps:5.1f} fps  {ms:5.1f} ms  digits: {text or '-'}"
+    right = ""
     if paused:
-        msg += "  [PAUSED]"
-    cv2.putText(img, msg, (8, bar - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.7 * unit, (255, 255, 255), max(1, int(2 * unit)), cv2.LINE_AA)
-    if recording:
-        cv2.circle(img, (w - int(20 * unit), bar // 2), int(8 * unit), (0, 0, 255), -1)
+        right += "PAUSED  "
+    if recording is not None:
+        right += f"REC {int(recording) // 60}:{int(recording) % 60:02d}"
+    room = w - 16 - (cv2.getTextSize(right, font, scale, thick)[0][0] + int(30 * unit) if right else 0)
+    msg = f"{fps:4.1f} fps {ms:5.1f} ms | {digits} digit{'s' if digits != 1 else ''} | numbers: {'  '.join(numbers) or '-'}"
+    while len(msg) > 8 and cv2.getTextSize(msg, font, scale, thick)[0][0] > room:
+        msg = msg[:-4] + "..."
+    cv2.putText(img, msg, (8, bar - 8), font, scale, (255, 255, 255), thick, cv2.LINE_AA)
+    if right:
+        (tw, _), _ = cv2.getTextSize(right, font, scale, thick)
+        x = w - tw - 8
+        cv2.putText(img, right, (x, bar - 8), font, scale, (80, 80, 255) if recording is not None else (255, 255, 255), thick, cv2.LINE_AA)
+        if recording is not None:
+            cv2.circle(img, (x - int(14 * unit), bar // 2), int(7 * unit), (0, 0, 255), -1)
+    if hints:
+        hs = 0.55 * unit
+        (tw, th), base = cv2.getTextSize(KEY_HINTS, font, hs, max(1, int(unit)))
+        cv2.rectangle(img, (0, h - th - base - 10), (min(w, tw + 16), h), (0, 0, 0), -1)
+        cv2.putText(img, KEY_HINTS, (8, h - base - 5), font, hs, (255, 255, 255), max(1, int(unit)), cv2.LINE_AA)
+
+
+class VideoSink:
+    """A video file written by a thread of its own, so encoding never stalls the frame loop
+    (every frame is written, in order; the queue holds a few frames when encoding lags)."""
+
+    def __init__(self, path: Path, fps: float, size: tuple[int, int]):
+        import queue
+
+        self.path, self.size = path, size
+        self._writer = _writer(path, fps, size)
+        self._queue: queue.Queue = queue.Queue(maxsize=8)
+        self._thread = threading.Thread(target=self._run, name="digitcam-video", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            frame = self._queue.get()
+            if frame is None:
+                break
+            self._writer.write(frame)
+
+    def write(self, frame: np.ndarray) -> None:
+        self._queue.put(frame)
+
+    def release(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._writer.release()
 
 
 def frame_record(index: int, t: float, width: int, height: int, dets, numbers) -> dict:
@@ -181,16 +231,24 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
     if options.save:
         check_output_path(options.save)
     source = open_source(options.source, options.width, options.height, options.fps, options.realtime)
+    rate_hint = float(getattr(source, "fps", 0.0) or 30.0)
+    steady = max(1, int(round(STEADY_SECONDS * rate_hint)))   # frames a digit must stay on screen to count
     tracker = Tracker()
     stats = LiveStats()
     stills = isinstance(source, ImageSequence)
     video_size = (0, 0)
     writer = recorder = None
-    paused = False
+    recording_since = 0.0
+    paused, hints = False, True
     fps_ema, ms_ema = 0.0, 0.0
+    # what the last frame tells about the next: the lean of the page's lines (it is read levelled
+    # by it) and the scale its digits call for (it is read in one look at it; none yet: two looks)
+    lean, scale = 0.0, None
+    number_run: dict[str, int] = {}   # number text -> consecutive frames it has been on screen
     last_time = time.perf_counter()
     start = last_time
-    canvas = None
+    canvas = base = None
+    dets, numbers = [], []
     if show:
         try:
             cv2.namedWindow(WINDOW, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
@@ -199,6 +257,13 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
             raise DigitcamError("cannot open a window (this OpenCV build has no GUI support); run with --no-show") from None
     def on_sigterm(signum, frame):  # a service manager's stop: end like Ctrl-C, the video finished
         raise KeyboardInterrupt
+
+    def decorate() -> np.ndarray:
+        """The window's picture: the annotated frame with the status bar (and key hints)."""
+        out = base.copy()
+        status_line(out, fps_ema, ms_ema, len(dets), [n.text for n in numbers], paused,
+                    time.perf_counter() - recording_since if recorder is not None else None, hints)
+        return out
 
     previous = None
     if threading.current_thread() is threading.main_thread():
@@ -213,17 +278,26 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
                         stats.ended = "camera disconnected"
                     break
                 # The camera's own picture is read (mirrored digits are not digits); --mirror flips
-                # only what is shown. Stills are separate pictures: no tracking across them.
+                # only what is shown. Stills are separate pictures: no tracking across them, each
+                # read as scan reads it; video frames are read levelled by the last frame's lean.
                 image = frame.image
-                result = recognizer(image)
-                dets, numbers = (result.detections, result.numbers) if stills else grouping.read(tracker.update(result.detections))
-                for t in tracker.tracks:
-                    if t.shown is not None:
-                        stats.track_ids.add(t.id)
-                if stills:  # each still's digits are its own
+                if stills:
+                    result = recognizer(image)
+                    dets, numbers = result.detections, result.numbers
                     stats.track_ids.update((frame.index, k) for k in range(len(dets)))
-                for n in numbers:
-                    stats.numbers[n.text] = stats.numbers.get(n.text, 0) + 1
+                    for n in numbers:
+                        stats.numbers[n.text] = stats.numbers.get(n.text, 0) + 1
+                else:
+                    result = recognizer(image, tilt=lean, scale=scale)
+                    lean, scale = result.tilt, result.next_scale
+                    tracker.frame_size = (result.width, result.height)
+                    dets, numbers = grouping.read(tracker.update(result.detections))
+                    stats.track_ids.update(t.id for t in tracker.steady(steady))
+                    in_view = {n.text for n in numbers}
+                    number_run = {text: number_run.get(text, 0) + 1 for text in in_view}
+                    for text, run in number_run.items():
+                        if run == steady:
+                            stats.numbers[text] = stats.numbers.get(text, 0) + 1
                 now = time.perf_counter()
                 rate, last_time = 1.0 / max(now - last_time, 1e-6), now
                 ms = result.timings.get("total", 0.0)
@@ -241,15 +315,21 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
                     if options.mirror:
                         target = np.ascontiguousarray(cv2.flip(target, 1))
                         shown_dets, shown_numbers = mirrored(dets, numbers, target.shape[1])
-                    canvas = draw(target, shown_dets, shown_numbers, in_place=True, top_margin=status_height(image))
-                    status_line(canvas, fps_ema, ms_ema, "  ".join(n.text for n in numbers), paused, recorder is not None)
+                    base = draw(target, shown_dets, shown_numbers, in_place=True, top_margin=status_height(image))
+                    recorded = time.perf_counter() - recording_since if recorder is not None else None
+                    # videos get the status bar, not the key hints; the window gets both
+                    canvas = base.copy() if show else base
+                    status_line(canvas, fps_ema, ms_ema, len(dets), [n.text for n in numbers], paused, recorded)
                     if options.save:
                         if writer is None:
-                            writer = _writer(options.save, getattr(source, "fps", 30.0), (canvas.shape[1], canvas.shape[0]))
-                            video_size = (canvas.shape[1], canvas.shape[0])
-                        writer.write(letterbox(canvas, video_size))
+                            writer = VideoSink(options.save, getattr(source, "fps", 30.0), (canvas.shape[1], canvas.shape[0]))
+                            video_size = writer.size
+                        framed = letterbox(canvas, video_size)
+                        writer.write(framed.copy() if framed is canvas and show else framed)
                     if recorder is not None:
-                        recorder.write(canvas)
+                        recorder.write(letterbox(canvas, recorder.size).copy())
+                    if show and hints:
+                        canvas = decorate()
                 if options.max_frames and stats.frames >= options.max_frames:
                     stats.ended = f"--max-frames {options.max_frames} reached"
                     break
@@ -265,8 +345,8 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
                     break
                 if key == ord(" "):
                     paused = not paused
-                    if canvas is not None:
-                        status_line(canvas, fps_ema, ms_ema, "  ".join(n.text for n in numbers), paused, recorder is not None)
+                elif key == ord("h"):
+                    hints = not hints
                 elif key == ord("s") and canvas is not None:
                     path = Path(f"digitcam-snapshot-{datetime.now():%Y%m%d-%H%M%S-%f}.png").resolve()
                     cv2.imwrite(str(path), canvas)
@@ -275,13 +355,16 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
                 elif key == ord("r") and canvas is not None:
                     if recorder is None:
                         path = Path(f"digitcam-recording-{datetime.now():%Y%m%d-%H%M%S}.mp4").resolve()
-                        recorder = _writer(path, getattr(source, "fps", 30.0), (canvas.shape[1], canvas.shape[0]))
+                        recorder = VideoSink(path, getattr(source, "fps", 30.0), (canvas.shape[1], canvas.shape[0]))
+                        recording_since = time.perf_counter()
                         stats.recordings.append(str(path))
                         log(f"recording to {path} (press r to stop)")
                     else:
                         recorder.release()
                         recorder = None
                         log(f"saved recording {stats.recordings[-1]}")
+                if key in (ord(" "), ord("h"), ord("r")) and base is not None:
+                    canvas = decorate()
     except KeyboardInterrupt:
         stats.ended = "interrupted"
     finally:

@@ -9,6 +9,7 @@ come with the image, so recall and precision can be measured exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -219,3 +220,73 @@ def specks(h: int, w: int, rng: np.random.Generator, count: int = 600) -> np.nda
         c = (int(rng.integers(0, w)), int(rng.integers(0, h)))
         cv2.circle(img, c, int(rng.integers(1, 5)), tuple(float(v) for v in rng.uniform(0, 255, 3)), -1)
     return img
+
+
+# ---------------------------------------------------------------- video: a page held up to a camera
+
+@dataclass
+class VideoTruth:
+    """Per frame, the true boxes (x, y, w, h, label) of the digits a viewer can see."""
+
+    frames: list[list[tuple]]
+    fps: float
+    size: tuple[int, int]  # width, height
+
+
+def moving_page_video(path: Path, scene: Scene, frames: int, rng: np.random.Generator, size: tuple[int, int] = (720, 1280),
+                      fps: float = 30.0, fill: float = 0.6, tilt: float = 15.0, speed: float = 1.0, hand: bool = True,
+                      blur: bool = True, backdrop: str = "wood") -> VideoTruth:
+    """A video of ``scene`` (a page) held up in front of a backdrop: it drifts and sways (``speed``
+    1: up to about a digit's width a frame at its fastest), tilts by up to ``tilt`` degrees, the
+    light changes, fast motion blurs it, and a hand passes over part of it; the truth holds the
+    digits not covered by the hand. Written as MJPG AVI to ``path``."""
+    h, w = size
+    back = np.clip((wood if backdrop == "wood" else fabric)(h, w, rng), 0, 255).astype(np.float32)
+    ph, pw = scene.image.shape[:2]
+    s = fill * min(h / ph, w / pw)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    page = scene.image.astype(np.float32)
+    ones = np.ones((ph, pw), np.float32)
+    truth = []
+    phase = rng.uniform(0, 2 * np.pi, 4)
+    for i in range(frames):
+        t = i / fps
+        # a hand-held sheet: slow sway plus a quicker drift, as a page is raised and steadied
+        cx = w / 2 + speed * (0.12 * w * np.sin(0.9 * t + phase[0]) + 0.04 * w * np.sin(2.3 * t + phase[1]))
+        cy = h / 2 + speed * (0.08 * h * np.sin(0.7 * t + phase[2]))
+        angle = tilt * np.sin(0.5 * t + phase[3])
+        m = cv2.getRotationMatrix2D((pw / 2, ph / 2), angle, s * (1 + 0.05 * np.sin(0.4 * t)))
+        m[:, 2] += (cx - pw / 2, cy - ph / 2)
+        frame = cv2.warpAffine(page, m, (w, h))
+        cover = cv2.warpAffine(ones, m, (w, h))[..., None]
+        frame = back * (1 - cover) + frame * cover
+        frame *= 0.85 + 0.15 * np.sin(0.6 * t)        # the light changes
+        if blur and i > 0:                            # motion blur along the page's movement
+            dx, dy = cx - prev[0], cy - prev[1]
+            length = int(min(15, np.hypot(dx, dy) * 0.5))
+            if length >= 2:
+                k = np.zeros((2 * length + 1, 2 * length + 1), np.float32)
+                cv2.line(k, (length - int(dx / np.hypot(dx, dy) * length / 2), length - int(dy / np.hypot(dx, dy) * length / 2)),
+                         (length + int(dx / np.hypot(dx, dy) * length / 2), length + int(dy / np.hypot(dx, dy) * length / 2)), 1.0, 1)
+                frame = cv2.filter2D(frame, -1, k / k.sum())
+        prev = (cx, cy)
+        covered = np.zeros((h, w), bool)
+        if hand and frames > 10 and 0.55 * frames <= i < 0.75 * frames:   # a hand passes over the page
+            u = (i - 0.55 * frames) / (0.2 * frames)
+            hx, hy = int(-0.1 * w + 1.2 * w * u), int(0.75 * h)
+            mask = np.zeros((h, w), np.uint8)
+            cv2.ellipse(mask, (hx, hy), (int(0.07 * w), int(0.1 * h)), 20, 0, 360, 255, -1)
+            cv2.rectangle(mask, (hx - int(0.05 * w), hy), (hx + int(0.05 * w), h), 255, -1)
+            covered = mask > 0
+            frame[covered] = (120, 150, 205)
+        writer.write(np.clip(frame, 0, 255).astype(np.uint8))
+        boxes = []
+        for bx, by, bw, bh, label in scene.boxes:
+            q = np.array([[bx, by, 1], [bx + bw, by, 1], [bx + bw, by + bh, 1], [bx, by + bh, 1]], float) @ m.T
+            (x0, y0), (x1, y1) = q.min(axis=0), q.max(axis=0)
+            mx, my = int((x0 + x1) / 2), int((y0 + y1) / 2)
+            if 0 <= mx < w and 0 <= my < h and not covered[max(0, int(y0)):int(y1) + 1, max(0, int(x0)):int(x1) + 1].any():
+                boxes.append((x0, y0, x1 - x0, y1 - y0, label))
+        truth.append(boxes)
+    writer.release()
+    return VideoTruth(truth, fps, (w, h))

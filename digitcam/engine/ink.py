@@ -116,9 +116,14 @@ def remove_lines(mask: np.ndarray) -> np.ndarray:
     has_h, has_v = cv2.countNonZero(horiz) > 0, cv2.countNonZero(vert) > 0
     if not has_h and not has_v:
         return mask
-    out = cv2.subtract(mask, cv2.bitwise_or(horiz, vert))
+    removed = cv2.bitwise_or(horiz, vert)
+    out = cv2.subtract(mask, removed)
+    closed = out
     if has_h:
-        out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, thin + 3)))
+        closed = cv2.morphologyEx(closed, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, thin + 3)))
     if has_v:
-        out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (thin + 3, 1)))
-    return out
+        closed = cv2.morphologyEx(closed, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (thin + 3, 1)))
+    # the closing mends only the cuts: elsewhere it would fill the loops of small digits and glue
+    # digits of a level row to each other (a page's edge is a long level line too)
+    near = cv2.dilate(removed, rect(cv2.MORPH_RECT, (thin + 3, thin + 3)))
+    return cv2.bitwise_or(out, cv2.bitwise_and(closed, near))

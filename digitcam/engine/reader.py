@@ -97,10 +97,11 @@ class Recognizer:
                                                   "classify": ms(t3, t4), "select": ms(t4, t5),
                                                   "proposed": float(proposed), "hypotheses": float(len(batch))})
 
-    def __call__(self, frame: np.ndarray, tilt: float | None = None) -> Result:
+    def __call__(self, frame: np.ndarray, tilt: float | None = None, scale: float | None = None) -> Result:
         """Read ``frame``. ``tilt``: the lean of its lines (degrees, counter-clockwise) when it is
         known, as live knows it from the frame before: the frame is read levelled by it, in one
-        pass, and not measured again here."""
+        pass, and not measured again here. ``scale``: likewise the working scale to read at, in
+        one look (live passes each frame ``result.next_scale`` of the one before)."""
         t0 = time.perf_counter()
         frame = np.asarray(frame)
         if frame.ndim < 2 or min(frame.shape[:2]) < 2:  # empty, 1-D or a single row: nothing to read
@@ -115,11 +116,11 @@ class Recognizer:
         if tilt is not None and abs(tilt) >= tilt_stage.MIN_TILT:
             applied = float(tilt)
             levelled, m = tilt_stage.level(gray, applied)
-            look, n = self._read(levelled)
+            look, n = self._read(levelled, at=scale)
             looks += n
         else:
             applied, m = 0.0, None
-            look, n = self._read(gray, decide_turn=self.rotation == "auto")
+            look, n = self._read(gray, decide_turn=self.rotation == "auto", at=scale)
             looks += n
             if look.turn:
                 turn = look.turn
@@ -135,14 +136,19 @@ class Recognizer:
         t1 = time.perf_counter()
         result = self._result(look, gray.shape[1], gray.shape[0], m)
         result.tilt = round(applied + (tilt_stage.lean_of(self._sure_boxes(look)) if tilt is not None else 0.0), 1)
+        heights = np.array([look.batch.hyps[i].box[3] / look.scale for i in look.chosen])
+        result.next_scale = scale_stage.next_scale(gray.shape, self.base_side, heights)
         if turn:
             result = _turned_back(result, turn, width, height)
         result.timings = {**look.timings, "looks": float(looks), "group": (time.perf_counter() - t1) * 1e3,
                           "total": (time.perf_counter() - t0) * 1e3}
         return result
 
-    def _read(self, gray: np.ndarray, decide_turn: bool = False) -> tuple[Look, int]:
-        """The first look, the page turned upright if asked, and a closer look if the digits are small."""
+    def _read(self, gray: np.ndarray, decide_turn: bool = False, at: float | None = None) -> tuple[Look, int]:
+        """The first look, the page turned upright if asked, and a closer look if the digits are
+        small; or, ``at`` a known scale, that one look."""
+        if at is not None:
+            return self.look(gray, at), 1
         look = self.look(gray, scale_stage.first_scale(gray.shape, self.base_side))
         looks = 1
         if decide_turn:
@@ -206,7 +212,7 @@ def _turned_back(result: Result, turn: int, width: int, height: int) -> Result:
     from dataclasses import replace
 
     back = lambda b: _clip(orientation.box_back(b, turn, width, height), width, height)  # noqa: E731
-    out = Result(width, height, rotation=turn, tilt=result.tilt)
+    out = Result(width, height, rotation=turn, tilt=result.tilt, next_scale=result.next_scale)
     out.detections = [replace(d, box=back(d.box)) for d in result.detections]
     out.numbers = [replace(n, box=back(n.box)) for n in result.numbers]
     return out

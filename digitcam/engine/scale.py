@@ -36,3 +36,17 @@ def second_scale(shape: tuple[int, int], scale: float, heights: np.ndarray) -> f
     budget = np.sqrt(MAX_PIXELS / float(shape[0] * shape[1]))
     new = min(want, MAX_UPSCALE, budget)
     return new if new > scale * 1.25 else None
+
+
+def next_scale(shape: tuple[int, int], base_side: int, heights: np.ndarray) -> float:
+    """The scale the next frame of a video should be read at, from the heights (frame pixels) of
+    the digits read in this one: live reads each frame in one look at the scale its predecessor
+    called for, instead of a first look and a closer one."""
+    base = first_scale(shape, base_side)
+    if len(heights) < 1:
+        return base
+    median = float(np.median(heights))
+    if median * base >= SMALL_DIGIT:
+        return base
+    budget = np.sqrt(MAX_PIXELS / float(shape[0] * shape[1]))
+    return max(base, min(TARGET_DIGIT / max(median, 1.0), MAX_UPSCALE, budget))

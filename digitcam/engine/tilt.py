@@ -25,7 +25,8 @@ MIN_VOTES = 4        # votes at the peak needed to measure a lean (a pair of nei
 AGREEMENT = 0.25     # share of the votes within BIN of the peak (spread evenly, 4 of 90 degrees
                      # would hold 0.04; digits scattered in short numbers give 0.3-0.5)
 BIN = 4.0            # degrees; the width of the vote window
-NEIGHBOUR = 2.5      # a neighbour is nearer than this many region heights
+NEIGHBOUR = 1.5     # a neighbour is nearer than this many region sizes: digits of one number (a
+                     # line gap is 1.6 digit heights and more), so digits of other lines do not vote
 SURE = 0.3           # a region votes when it reads as a digit at least this surely
 LEVEL_FAVOUR = 0.5   # summed confidence: the levelled reading is kept unless the frame as it is
                      # reads surer by more than half a sure digit; about as sure, the levelled one
