@@ -428,8 +428,10 @@ def bench(
         report["live"] = b.bench_live(recognizer, x, y)
         if not as_json:
             lv = report["live"]
-            out.print(f"live: {lv['frames']} frames of 1280x720 video with 10 digits, headless with --save: "
-                      f"[bold]{lv['fps']} fps[/] end to end (engine {lv['engine_ms']} ms/frame)")
+            out.print(f"live: {lv['frames']} frames of 1280x720 video, a page of 24 digits held up in front of "
+                      f"floorboards, headless with --save: [bold]{lv['fps']} fps[/] end to end (engine {lv['engine_ms']} "
+                      f"ms/frame, latency {lv['latency_ms']} ms); digits shown right {lv['shown_right']:.1%}, labels "
+                      f"changing {lv['label_changes']:.2%} of frames, {lv['extra_per_frame']} extra digits/frame")
     if as_json:
         print(json.dumps(report, indent=2))
 

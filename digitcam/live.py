@@ -47,6 +47,7 @@ class LiveStats:
     frames: int = 0
     seconds: float = 0.0
     engine_ms: float = 0.0
+    latency_ms: list = field(default_factory=list)  # per frame: from the frame's arrival to its picture drawn
     track_ids: set = field(default_factory=set)   # digits shown steadily (track ids; stills: (frame, k))
     numbers: dict = field(default_factory=dict)   # text -> times it was shown steadily
     snapshots: list = field(default_factory=list)
@@ -273,6 +274,7 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
         while True:
             if not paused:
                 frame = next(frames, None)
+                arrived = time.perf_counter()
                 if frame is None:
                     if source.disconnected:
                         stats.ended = "camera disconnected"
@@ -330,6 +332,7 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
                         recorder.write(letterbox(canvas, recorder.size).copy())
                     if show and hints:
                         canvas = decorate()
+                stats.latency_ms.append((time.perf_counter() - arrived) * 1e3)
                 if options.max_frames and stats.frames >= options.max_frames:
                     stats.ended = f"--max-frames {options.max_frames} reached"
                     break

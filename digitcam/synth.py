@@ -226,7 +226,7 @@ def specks(h: int, w: int, rng: np.random.Generator, count: int = 600) -> np.nda
 
 @dataclass
 class VideoTruth:
-    """Per frame, the true boxes (x, y, w, h, label) of the digits a viewer can see."""
+    """Per frame, the true boxes (x, y, w, h, label, digit id) of the digits a viewer can see."""
 
     frames: list[list[tuple]]
     fps: float
@@ -281,12 +281,12 @@ def moving_page_video(path: Path, scene: Scene, frames: int, rng: np.random.Gene
             frame[covered] = (120, 150, 205)
         writer.write(np.clip(frame, 0, 255).astype(np.uint8))
         boxes = []
-        for bx, by, bw, bh, label in scene.boxes:
+        for k, (bx, by, bw, bh, label) in enumerate(scene.boxes):
             q = np.array([[bx, by, 1], [bx + bw, by, 1], [bx + bw, by + bh, 1], [bx, by + bh, 1]], float) @ m.T
             (x0, y0), (x1, y1) = q.min(axis=0), q.max(axis=0)
             mx, my = int((x0 + x1) / 2), int((y0 + y1) / 2)
             if 0 <= mx < w and 0 <= my < h and not covered[max(0, int(y0)):int(y1) + 1, max(0, int(x0)):int(x1) + 1].any():
-                boxes.append((x0, y0, x1 - x0, y1 - y0, label))
+                boxes.append((x0, y0, x1 - x0, y1 - y0, label, k))
         truth.append(boxes)
     writer.release()
     return VideoTruth(truth, fps, (w, h))

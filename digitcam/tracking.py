@@ -60,7 +60,9 @@ class Tracker:
         matched_t, matched_d = set(), set()
         if self.tracks and len(detections):
             pred = np.array([t.predicted() for t in self.tracks]).reshape(-1, 4)
-            for ti, di in greedy_pairs(*self._affinity(pred, boxes)):
+            # a track seen once has no velocity yet: its digit may be anywhere it could have moved
+            gate = np.array([self.gate * (2.0 if t.hits < 2 else 1.0) for t in self.tracks])
+            for ti, di in greedy_pairs(*self._affinity(pred, boxes, gate)):
                 matched_t.add(ti)
                 matched_d.add(di)
                 self._follow(self.tracks[ti], pred[ti], boxes[di], detections[di].probs)
@@ -76,7 +78,7 @@ class Tracker:
                 self._next_id += 1
         return self._shown()
 
-    def _affinity(self, pred: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _affinity(self, pred: np.ndarray, boxes: np.ndarray, gate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pair scores (overlap with the prediction, or nearness of centres within the gate) and
         which pairs may match at all."""
         iou = iou_matrix(pred, boxes)
@@ -84,7 +86,7 @@ class Tracker:
         dc = boxes[:, :2] + boxes[:, 2:] / 2
         dist = np.hypot(pc[:, None, 0] - dc[None, :, 0], pc[:, None, 1] - dc[None, :, 1])
         size = np.maximum(np.maximum(pred[:, None, 2], pred[:, None, 3]), np.maximum(boxes[None, :, 2], boxes[None, :, 3]))
-        near = 1.0 - dist / (self.gate * size)
+        near = 1.0 - dist / (gate[:, None] * size)
         similar = np.minimum(pred[:, None, 3], boxes[None, :, 3]) / np.maximum(pred[:, None, 3], boxes[None, :, 3]) > 0.5
         score = np.maximum(iou, 0.5 * near)
         return score, ((iou >= self.min_iou) | (near > 0)) & similar
@@ -92,8 +94,9 @@ class Tracker:
     def _follow(self, t: Track, predicted: np.ndarray, box: np.ndarray, probs: np.ndarray) -> None:
         old_centre = t.box[:2] + t.box[2:] / 2
         new_centre = box[:2] + box[2:] / 2
-        t.velocity = 0.5 * t.velocity + 0.5 * (new_centre - old_centre) / (t.misses + 1)
-        t.box = 0.3 * predicted + 0.7 * box
+        step = (new_centre - old_centre) / (t.misses + 1)
+        t.velocity = step if t.hits < 2 else 0.5 * t.velocity + 0.5 * step
+        t.box = 0.3 * predicted + 0.7 * box if t.hits >= 3 else box.copy()  # smoothed once the motion is known
         t.votes = self.memory * t.votes + np.asarray(probs, np.float64)
         t.hits += 1
         t.misses = 0

@@ -118,8 +118,21 @@ def test_live_window_shows_the_overlay_and_quits_on_q(display, tmp_path, mnist_s
         assert hits >= 3, f"boxes are not where the digits are ({hits} of {len(truth[0])})"
         status = view[:20, :200]
         assert (status.max(axis=2) < 30).mean() > 0.5, "the status bar is missing"
-        # s saves a snapshot; r starts and stops a recording; space pauses and resumes
-        for key in ("s", "r", "space", "space", "r"):
+        hints = view[h - 22:h, :300]
+        assert (hints.min(axis=2) > 200).sum() > 50 and (hints.max(axis=2) < 30).mean() > 0.4, "no key hints at the bottom"
+        # h hides the key hints
+        xdo(env, "key", "--window", wid, "h")
+        time.sleep(0.8)
+        shot = screenshot(env, tmp_path / "no_hints.png")
+        assert (shot[wy + h - 22:wy + h, wx:wx + 300].max(axis=2) < 30).mean() < 0.4, "h did not hide the key hints"
+        # r starts a recording: a red mark and its time in the status bar
+        xdo(env, "key", "--window", wid, "r")
+        time.sleep(1.5)
+        shot = screenshot(env, Path(os.environ.get("DIGITCAM_SHOT_DIR", tmp_path)) / "live_recording.png")
+        bar = shot[wy:wy + 20, wx + w - 160:wx + w].astype(int)
+        assert ((bar[..., 2] > 180) & (bar[..., 0] < 120) & (bar[..., 1] < 120)).sum() > 15, "no recording indicator"
+        # s saves a snapshot; r stops the recording; space pauses and resumes
+        for key in ("s", "space", "space", "r"):
             xdo(env, "key", "--window", wid, key)
             time.sleep(0.6)
         err = quit_and_wait(env, wid, proc)
@@ -136,21 +149,27 @@ def test_draw_window_reads_a_stroke(display, tmp_path):
     with running(["draw"], env, tmp_path) as proc:
         wid, wx, wy = find_window(env, "digitcam draw", proc)
         time.sleep(1.0)
-        xdo(env, "mousemove", str(wx + 200), str(wy + 70))
-        xdo(env, "mousedown", "1")
-        for yy in range(70, 340, 15):
-            xdo(env, "mousemove", str(wx + 200 + (yy - 70) // 30), str(wy + yy))
-        xdo(env, "mouseup", "1")
-        time.sleep(1.0)
-        shot = screenshot(env, Path(os.environ.get("DIGITCAM_SHOT_DIR", tmp_path)) / "draw_window.png")
-        canvas = shot[wy:wy + 400, wx:wx + 400]
-        panel = shot[wy:wy + 400, wx + 400:wx + 700]
+        for attempt in range(4):  # a loaded X server may drop the first pointer events
+            xdo(env, "mousemove", str(wx + 200), str(wy + 70))
+            xdo(env, "mousedown", "1")
+            for yy in range(70, 340, 15):
+                xdo(env, "mousemove", str(wx + 200 + (yy - 70) // 30), str(wy + yy))
+            xdo(env, "mouseup", "1")
+            time.sleep(1.0)
+            shot = screenshot(env, Path(os.environ.get("DIGITCAM_SHOT_DIR", tmp_path)) / "draw_window.png")
+            canvas = shot[wy:wy + 400, wx:wx + 400]
+            panel = shot[wy:wy + 400, wx + 400:wx + 700]
+            if (canvas.min(axis=2) > 200).sum() > 2000:
+                break
         assert (canvas.min(axis=2) > 200).sum() > 2000, "the stroke is not on the canvas"
         bar = np.all(np.abs(panel.astype(int) - np.array([80, 200, 80])) < 30, axis=2)
         assert bar.sum() > 100, "no probability bar for the predicted digit"
         # the predicted digit's bar is the one for "1": row 1 of ten bars starting at y=124
         rows = np.flatnonzero(bar.any(axis=1))
         assert 124 + 19 <= rows.mean() <= 124 + 2 * 19, rows.mean()
+        # the model's 28x28 input, top right of the panel, shows the stroke
+        preview = panel[12:12 + 84, 300 - 84 - 12:300 - 12]
+        assert (preview.min(axis=2) > 150).sum() > 100, "the 28x28 input is not shown"
         xdo(env, "key", "--window", wid, "s")
         time.sleep(0.5)
         quit_and_wait(env, wid, proc)
