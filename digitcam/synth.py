@@ -235,11 +235,12 @@ class VideoTruth:
 
 def moving_page_video(path: Path, scene: Scene, frames: int, rng: np.random.Generator, size: tuple[int, int] = (720, 1280),
                       fps: float = 30.0, fill: float = 0.6, tilt: float = 15.0, speed: float = 1.0, hand: bool = True,
-                      blur: bool = True, backdrop: str = "wood") -> VideoTruth:
+                      blur: bool = True, backdrop: str = "wood", lean: float = 0.0) -> VideoTruth:
     """A video of ``scene`` (a page) held up in front of a backdrop: it drifts and sways (``speed``
     1: up to about a digit's width a frame at its fastest), tilts by up to ``tilt`` degrees, the
     light changes, fast motion blurs it, and a hand passes over part of it; the truth holds the
-    digits not covered by the hand. Written as MJPG AVI to ``path``."""
+    digits not covered by the hand; ``lean``: degrees the page is held turned, besides the sway.
+    Written as MJPG AVI to ``path``."""
     h, w = size
     back = np.clip((wood if backdrop == "wood" else fabric)(h, w, rng), 0, 255).astype(np.float32)
     ph, pw = scene.image.shape[:2]
@@ -254,7 +255,7 @@ def moving_page_video(path: Path, scene: Scene, frames: int, rng: np.random.Gene
         # a hand-held sheet: slow sway plus a quicker drift, as a page is raised and steadied
         cx = w / 2 + speed * (0.12 * w * np.sin(0.9 * t + phase[0]) + 0.04 * w * np.sin(2.3 * t + phase[1]))
         cy = h / 2 + speed * (0.08 * h * np.sin(0.7 * t + phase[2]))
-        angle = tilt * np.sin(0.5 * t + phase[3])
+        angle = lean + tilt * np.sin(0.5 * t + phase[3])
         m = cv2.getRotationMatrix2D((pw / 2, ph / 2), angle, s * (1 + 0.05 * np.sin(0.4 * t)))
         m[:, 2] += (cx - pw / 2, cy - ph / 2)
         frame = cv2.warpAffine(page, m, (w, h))

@@ -229,3 +229,36 @@ def test_status_bar_and_key_hints_are_drawn():
     assert (img[-25:] != plain[-25:]).any(), "key hints at the bottom"
     assert (img[:30, -200:, 2] > img[:30, -200:, 0]).any(), "a red recording mark with its time"
     assert not (plain[-25:]).any(), "no hints unless asked"
+
+
+def test_a_page_held_at_30_and_40_degrees_reads_as_well_as_a_level_one_in_one_pass(classifier, mnist_sample, tmp_path, capsys):
+    """Live reads each frame levelled by the lean of the frame before: no extra pass per frame
+    (a frame whose lean differs from the last is read the ways it may be, once)."""
+    from digitcam.bench import steadiness
+    from digitcam.synth import moving_page_video
+
+    x, y = mnist_sample
+    probs = classifier.predict(x[:300] / 255.0)[:, :10]
+    good = np.flatnonzero((probs.argmax(1) == y[:300]) & (probs.max(1) > 0.95))
+    idx = good[[0, 3, 7, 15, 25, 33, 41, 49, 57, 65]]
+    looks = []
+
+    class Counting(Recognizer):
+        def __call__(self, frame, tilt=None, scale=None):
+            result = super().__call__(frame, tilt=tilt, scale=scale)
+            looks.append(result.timings.get("looks", 0))
+            return result
+
+    reader = Counting(classifier)
+    right = {}
+    for lean in (0.0, 30.0, 40.0):
+        rng = np.random.default_rng(8)
+        scene = render_scene(x[idx], y[idx], rng, size=(300, 400), count=10, height=(40, 48), group=(2, 3))
+        truth = moving_page_video(tmp_path / f"lean{lean:.0f}.avi", scene, 40, rng, size=(480, 640), fps=25.0, fill=0.7,
+                                  tilt=3.0, speed=0.5, hand=False, lean=lean)
+        looks.clear()
+        run_live(reader, LiveOptions(source=str(tmp_path / f"lean{lean:.0f}.avi"), show=False, jsonl=True), log=lambda m: None)
+        records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        right[lean] = steadiness(records, truth.frames, truth.fps).right
+        assert sum(n > 1 for n in looks) <= 3, f"one look per frame once the lean is known: {looks}"
+    assert min(right[30.0], right[40.0]) >= 0.95 and min(right[30.0], right[40.0]) >= right[0.0] - 0.03, right

@@ -34,7 +34,7 @@ def test_the_lean_of_a_row_and_of_a_column():
     for degrees in (-40, -20, 0, 15, 30, 44):
         a = np.radians(degrees)
         row = np.array([(100 + 40 * k * np.cos(a), 300 - 40 * k * np.sin(a), 20, 30) for k in range(6)])
-        column = np.array([(300 + 45 * k * np.sin(a), 100 + 45 * k * np.cos(a), 20, 30) for k in range(6)])
+        column = np.array([(300 + 40 * k * np.sin(a), 100 + 40 * k * np.cos(a), 20, 30) for k in range(6)])
         for boxes in (row, column):
             lean = measure(boxes)
             assert abs(lean.degrees - degrees) < 1.0 and lean.agreement == 1.0, (degrees, lean)

@@ -100,7 +100,8 @@ class Recognizer:
     def __call__(self, frame: np.ndarray, tilt: float | None = None, scale: float | None = None) -> Result:
         """Read ``frame``. ``tilt``: the lean of its lines (degrees, counter-clockwise) when it is
         known, as live knows it from the frame before: the frame is read levelled by it, in one
-        pass, and not measured again here. ``scale``: likewise the working scale to read at, in
+        pass while the lean holds (a frame whose lean differs is read the ways it may be, once).
+        ``scale``: likewise the working scale to read at, in
         one look (live passes each frame ``result.next_scale`` of the one before)."""
         t0 = time.perf_counter()
         frame = np.asarray(frame)
@@ -113,29 +114,33 @@ class Recognizer:
         if turn:
             gray = orientation.rotate(gray, turn)
         looks = 0
-        if tilt is not None and abs(tilt) >= tilt_stage.MIN_TILT:
+        applied, m = 0.0, None
+        if tilt is not None and abs(tilt) >= tilt_stage.MIN_TILT:   # live: levelled by the last frame's lean
             applied = float(tilt)
             levelled, m = tilt_stage.level(gray, applied)
-            look, n = self._read(levelled, at=scale)
-            looks += n
+            look, looks = self._read(levelled, at=scale)
         else:
-            applied, m = 0.0, None
-            look, n = self._read(gray, decide_turn=self.rotation == "auto", at=scale)
-            looks += n
+            look, looks = self._read(gray, decide_turn=self.rotation == "auto", at=scale)
             if look.turn:
                 turn = look.turn
                 gray = orientation.rotate(gray, turn)
-            lean = tilt_stage.lean_of(self._sure_boxes(look)) if self.deskew and tilt is None else 0.0
+        sure = self._sure_boxes(look)
+        residual = tilt_stage.lean_of(sure) if self.deskew else 0.0
+        if residual:
+            # the lines lean (scan), or lean otherwise than the frame before (live): read levelled
+            # the ways the lean may be, and keep the reading that is surest
             best = _sureness(look)
-            for way in tilt_stage.choices(lean):
+            for way in tilt_stage.choices(tilt_stage.fold(applied + residual)):
                 levelled, m2 = tilt_stage.level(gray, way)
-                other, n = self._read(levelled)
+                other, n = self._read(levelled, at=scale)
                 looks += n
-                if _sureness(other) + (tilt_stage.LEVEL_FAVOUR if m is None else 0.0) > best:
+                if _sureness(other) + tilt_stage.LEVEL_FAVOUR > best:
                     look, applied, m, best = other, way, m2, _sureness(other)
+        elif applied and len(sure) < 2:
+            applied = 0.0   # nothing left to hold the lean by: read the next frame as it is
         t1 = time.perf_counter()
         result = self._result(look, gray.shape[1], gray.shape[0], m)
-        result.tilt = round(applied + (tilt_stage.lean_of(self._sure_boxes(look)) if tilt is not None else 0.0), 1)
+        result.tilt = round(applied, 1)
         heights = np.array([look.batch.hyps[i].box[3] / look.scale for i in look.chosen])
         result.next_scale = scale_stage.next_scale(gray.shape, self.base_side, heights)
         if turn:

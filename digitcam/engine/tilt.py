@@ -78,6 +78,11 @@ def lean_of(boxes: np.ndarray) -> float:
     return 0.0
 
 
+def fold(degrees: float) -> float:
+    """``degrees`` as the same set of lines' lean in [-45, 45)."""
+    return float((degrees + 45.0) % 90.0 - 45.0)
+
+
 def choices(lean: float) -> list[float]:
     """The ways to level a page leaning by ``lean``: itself, and past FOLD_DOUBT also the lean a
     quarter turn away, since the fold cannot tell rows at 44 degrees from columns at -46."""
