@@ -90,6 +90,17 @@ def find_window(env: dict, name: str, proc: subprocess.Popen) -> tuple[str, int,
     raise AssertionError(f"window {name!r} never appeared")
 
 
+def screenshot_when(env: dict, path: Path, ready, timeout: float = 20.0) -> np.ndarray:
+    """A screenshot once ``ready(shot)`` holds (or the last one after ``timeout`` seconds): a
+    loaded machine may take a while to draw what a test waits for."""
+    end = time.monotonic() + timeout
+    while True:
+        shot = screenshot(env, path)
+        if ready(shot) or time.monotonic() > end:
+            return shot
+        time.sleep(0.5)
+
+
 def screenshot(env: dict, path: Path) -> np.ndarray:
     subprocess.run(["import", "-window", "root", str(path)], env=env, check=True, timeout=30)
     return cv2.imread(str(path))
@@ -104,11 +115,13 @@ def test_live_window_shows_the_overlay_and_quits_on_q(display, tmp_path, mnist_s
     env = gui_env(display)
     with running(["live", "--source", str(video), "--realtime"], env, tmp_path) as proc:
         wid, wx, wy = find_window(env, "digitcam live", proc)
-        time.sleep(3.0)  # let the tracker settle so labels are shown
-        shot = screenshot(env, Path(os.environ.get("DIGITCAM_SHOT_DIR", tmp_path)) / "live_window.png")
         h, w = 360, 480
+        greens = lambda shot: np.all(np.abs(shot[wy:wy + h, wx:wx + w].astype(int) - GREEN) < 40, axis=2)  # noqa: E731
+        # the tracker shows a digit once it has held for a few frames
+        shot = screenshot_when(env, Path(os.environ.get("DIGITCAM_SHOT_DIR", tmp_path)) / "live_window.png",
+                               lambda shot: greens(shot).sum() > 200)
         view = shot[wy:wy + h, wx:wx + w]
-        green = np.all(np.abs(view.astype(int) - GREEN) < 40, axis=2)
+        green = greens(shot)
         assert green.sum() > 200, "no digit boxes drawn"
         hits = 0
         for bx, by, bw, bh, _ in truth[0]:
@@ -122,15 +135,15 @@ def test_live_window_shows_the_overlay_and_quits_on_q(display, tmp_path, mnist_s
         assert (hints.min(axis=2) > 200).sum() > 50 and (hints.max(axis=2) < 30).mean() > 0.4, "no key hints at the bottom"
         # h hides the key hints
         xdo(env, "key", "--window", wid, "h")
-        time.sleep(0.8)
-        shot = screenshot(env, tmp_path / "no_hints.png")
+        shot = screenshot_when(env, tmp_path / "no_hints.png", lambda shot: (shot[wy + h - 22:wy + h, wx:wx + 300].max(axis=2) < 30).mean() < 0.4)
         assert (shot[wy + h - 22:wy + h, wx:wx + 300].max(axis=2) < 30).mean() < 0.4, "h did not hide the key hints"
         # r starts a recording: a red mark and its time in the status bar
         xdo(env, "key", "--window", wid, "r")
-        time.sleep(1.5)
-        shot = screenshot(env, Path(os.environ.get("DIGITCAM_SHOT_DIR", tmp_path)) / "live_recording.png")
-        bar = shot[wy:wy + 20, wx + w - 160:wx + w].astype(int)
-        assert ((bar[..., 2] > 180) & (bar[..., 0] < 120) & (bar[..., 1] < 120)).sum() > 15, "no recording indicator"
+        red = lambda shot: (lambda bar: ((bar[..., 2] > 180) & (bar[..., 0] < 120) & (bar[..., 1] < 120)).sum())(  # noqa: E731
+            shot[wy:wy + 20, wx + w - 160:wx + w].astype(int))
+        shot = screenshot_when(env, Path(os.environ.get("DIGITCAM_SHOT_DIR", tmp_path)) / "live_recording.png",
+                               lambda shot: red(shot) > 15)
+        assert red(shot) > 15, "no recording indicator"
         # s saves a snapshot; r stops the recording; space pauses and resumes
         for key in ("s", "space", "space", "r"):
             xdo(env, "key", "--window", wid, key)
@@ -155,8 +168,9 @@ def test_draw_window_reads_a_stroke(display, tmp_path):
             for yy in range(70, 340, 15):
                 xdo(env, "mousemove", str(wx + 200 + (yy - 70) // 30), str(wy + yy))
             xdo(env, "mouseup", "1")
-            time.sleep(1.0)
-            shot = screenshot(env, Path(os.environ.get("DIGITCAM_SHOT_DIR", tmp_path)) / "draw_window.png")
+            shot = screenshot_when(env, Path(os.environ.get("DIGITCAM_SHOT_DIR", tmp_path)) / "draw_window.png",
+                                   lambda shot: (shot[wy:wy + 400, wx:wx + 400].min(axis=2) > 200).sum() > 2000
+                                   and (shot[wy + 12:wy + 96, wx + 604:wx + 688].min(axis=2) > 150).sum() > 100, timeout=8.0)
             canvas = shot[wy:wy + 400, wx:wx + 400]
             panel = shot[wy:wy + 400, wx + 400:wx + 700]
             if (canvas.min(axis=2) > 200).sum() > 2000:
