@@ -145,8 +145,13 @@ def plausible(boxes: np.ndarray, ink: np.ndarray, background: np.ndarray, polari
     ok &= ink >= MIN_FILL * w * h
     # Nothing is written lighter than white paper, nor darker than a blackboard: such regions
     # are the page between strokes, or glare.
-    level = background[np.clip((y + h // 2).astype(int), 0, H - 1), np.clip((x + w // 2).astype(int), 0, W - 1)]
-    ok &= (level <= LIGHT_INK_MAX_BG) if polarity == LIGHT else (level >= DARK_INK_MIN_BG)
+    # Sampled at the box's centre and corners, the region passes if it lies on the board or paper
+    # at any of them: a thick digit filling the frame covers its centre, where the background
+    # estimate follows the ink.
+    px = np.stack([x + w // 2, x, x + w - 1, x, x + w - 1]).astype(int)
+    py = np.stack([y + h // 2, y, y, y + h - 1, y + h - 1]).astype(int)
+    levels = background[np.clip(py, 0, H - 1), np.clip(px, 0, W - 1)]
+    ok &= (levels.min(axis=0) <= LIGHT_INK_MAX_BG) if polarity == LIGHT else (levels.max(axis=0) >= DARK_INK_MIN_BG)
     return ok
 
 
