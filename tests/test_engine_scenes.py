@@ -121,3 +121,16 @@ def test_digit_free_textures_give_no_digits(recognizer, kind):
         img = np.clip(make(720, 1280, rng), 0, 255).astype(np.uint8)
         found += len(recognizer(img).detections)
     assert found <= 1, found
+
+
+@pytest.mark.parametrize("label", [0, 4, 8])
+def test_a_thick_digit_filling_the_frame_is_read(recognizer, mnist_sample, label):
+    """A drawing app's canvas: one thick light digit on black, most of the frame's height (the
+    background estimate under such a digit follows its ink)."""
+    x, y = mnist_sample
+    i = [k for k in good_digits(recognizer, x[:200], y[:200]) if y[k] == label][0]
+    canvas = np.full((468, 520, 3), 18, np.float32)
+    box = place(canvas, cv2.dilate(x[i], np.ones((2, 2), np.uint8)), 40, 34, 400, ink=(215, 215, 215))
+    result = recognizer(canvas.astype(np.uint8))
+    assert [d.label for d in result.detections] == [label]
+    assert len(match(np.array([result.detections[0].box], float), np.array([box], float))) == 1
