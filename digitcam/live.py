@@ -24,6 +24,9 @@ from digitcam.tracking import Tracker
 
 WINDOW = "digitcam live"
 QUIT_KEYS = {ord("q"), ord("Q"), 27}
+FULL_EVERY = 6         # frames: between them, only the part of the frame around the digits followed
+                       # is read; every sixth frame (a fifth of a second at 30 fps) is read whole,
+                       # to find digits that come into view
 STEADY_SECONDS = 0.5   # a digit or number counts as seen once it has been on screen this long
 KEY_HINTS = "q quit   space pause   s snapshot   r record   h hide keys"
 
@@ -290,7 +293,8 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
                     for n in numbers:
                         stats.numbers[n.text] = stats.numbers.get(n.text, 0) + 1
                 else:
-                    result = recognizer(image, tilt=lean, scale=scale)
+                    roi = tracker.region() if stats.frames % FULL_EVERY else None
+                    result = recognizer(image, tilt=lean, scale=scale, roi=roi)
                     lean, scale = result.tilt, result.next_scale
                     tracker.frame_size = (result.width, result.height)
                     dets, numbers = grouping.read(tracker.update(result.detections))

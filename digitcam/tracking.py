@@ -123,6 +123,17 @@ class Tracker:
                 shown.append(Detection(box, t.shown, float(share[t.shown]), share.astype(np.float32), track_id=t.id))
         return shown
 
+    def region(self, margin: float = 2.0) -> tuple[int, int, int, int] | None:
+        """The part of the frame where the shown digits are predicted next (x, y, w, h), grown by
+        ``margin`` digit heights on every side; None when no digit is followed."""
+        boxes = np.array([t.predicted() for t in self.tracks if t.hits >= self.min_hits]).reshape(-1, 4)
+        if not len(boxes):
+            return None
+        pad = margin * float(np.median(boxes[:, 3]))
+        x0, y0 = boxes[:, 0].min() - pad, boxes[:, 1].min() - pad
+        x1, y1 = (boxes[:, 0] + boxes[:, 2]).max() + pad, (boxes[:, 1] + boxes[:, 3]).max() + pad
+        return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
+
     def steady(self, frames: int) -> list[Track]:
         """Tracks that have been on screen for at least ``frames`` frames."""
         return [t for t in self.tracks if t.shown is not None and t.shown_frames >= frames]

@@ -176,3 +176,22 @@ def test_the_context_of_a_digit_alone_shows_it_in_the_middle():
     d[0, 4:24, 12:16] = 1.0
     c = context_from_digit(d)[0]
     assert c.shape == (32, 32) and c[16, 16] > 0.5 and c[:6].max() == 0 and c[-6:].max() == 0
+
+
+def test_reading_a_part_of_the_frame_gives_frame_boxes(recognizer, mnist_sample):
+    """live reads only the part of the frame around the digits it follows: the same digits, in
+    the frame's own pixels, and none from outside the part."""
+    from digitcam.synth import render_scene
+
+    x, y = mnist_sample
+    scene = render_scene(x[:8], y[:8], np.random.default_rng(1), size=(480, 640), count=8, height=(40, 50))
+    whole = recognizer(scene.image)
+    boxes = np.array([d.box for d in whole.detections])
+    x0, y0 = boxes[:, :2].min(axis=0) - 40
+    x1, y1 = (boxes[:, :2] + boxes[:, 2:]).max(axis=0) + 40
+    part = recognizer(scene.image, roi=(x0, y0, x1 - x0, y1 - y0))
+    assert [d.label for d in part.detections] == [d.label for d in whole.detections]
+    # (ink levels are estimated over the part read, so a box edge may move by a pixel)
+    assert np.abs(np.array([d.box for d in part.detections]) - boxes).max() <= 2
+    left = recognizer(scene.image, roi=(0, 0, int(boxes[:, 0].min()) - 5, 480))
+    assert left.detections == [] and (left.width, left.height) == (640, 480)

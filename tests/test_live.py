@@ -244,8 +244,8 @@ def test_a_page_held_at_30_and_40_degrees_reads_as_well_as_a_level_one_in_one_pa
     looks = []
 
     class Counting(Recognizer):
-        def __call__(self, frame, tilt=None, scale=None):
-            result = super().__call__(frame, tilt=tilt, scale=scale)
+        def __call__(self, frame, **hints):
+            result = super().__call__(frame, **hints)
             looks.append(result.timings.get("looks", 0))
             return result
 

@@ -97,12 +97,14 @@ class Recognizer:
                                                   "classify": ms(t3, t4), "select": ms(t4, t5),
                                                   "proposed": float(proposed), "hypotheses": float(len(batch))})
 
-    def __call__(self, frame: np.ndarray, tilt: float | None = None, scale: float | None = None) -> Result:
+    def __call__(self, frame: np.ndarray, tilt: float | None = None, scale: float | None = None,
+                 roi: tuple[int, int, int, int] | None = None) -> Result:
         """Read ``frame``. ``tilt``: the lean of its lines (degrees, counter-clockwise) when it is
         known, as live knows it from the frame before: the frame is read levelled by it, in one
         pass while the lean holds (a frame whose lean differs is read the ways it may be, once).
         ``scale``: likewise the working scale to read at, in
-        one look (live passes each frame ``result.next_scale`` of the one before)."""
+        one look (live passes each frame ``result.next_scale`` of the one before). ``roi``: read
+        only this part (x, y, w, h) of the frame, as live does around the digits it follows."""
         t0 = time.perf_counter()
         frame = np.asarray(frame)
         if frame.ndim < 2 or min(frame.shape[:2]) < 2:  # empty, 1-D or a single row: nothing to read
@@ -113,17 +115,23 @@ class Recognizer:
         turn = 0 if self.rotation == "auto" else int(self.rotation)
         if turn:
             gray = orientation.rotate(gray, turn)
+        view, to_view = gray, None     # the part read, and the map from frame to it
+        if roi is not None:
+            rx, ry, rw, rh = _clip(tuple(int(v) for v in roi), gray.shape[1], gray.shape[0])
+            view = gray[ry:ry + rh, rx:rx + rw]
+            to_view = np.array([[1.0, 0.0, -rx], [0.0, 1.0, -ry]])
         looks = 0
-        applied, m = 0.0, None
+        applied, m = 0.0, to_view
         if tilt is not None and abs(tilt) >= tilt_stage.MIN_TILT:   # live: levelled by the last frame's lean
             applied = float(tilt)
-            levelled, m = tilt_stage.level(gray, applied)
+            levelled, m = tilt_stage.level(view, applied)
+            m = tilt_stage.compose(m, to_view)
             look, looks = self._read(levelled, at=scale)
         else:
-            look, looks = self._read(gray, decide_turn=self.rotation == "auto", at=scale)
+            look, looks = self._read(view, decide_turn=self.rotation == "auto", at=scale)
             if look.turn:
                 turn = look.turn
-                gray = orientation.rotate(gray, turn)
+                gray = view = orientation.rotate(gray, turn)
         sure = self._sure_boxes(look)
         residual = tilt_stage.lean_of(sure) if self.deskew else 0.0
         if residual:
@@ -131,7 +139,8 @@ class Recognizer:
             # the ways the lean may be, and keep the reading that is surest
             best = _sureness(look)
             for way in tilt_stage.choices(tilt_stage.fold(applied + residual)):
-                levelled, m2 = tilt_stage.level(gray, way)
+                levelled, m2 = tilt_stage.level(view, way)
+                m2 = tilt_stage.compose(m2, to_view)
                 other, n = self._read(levelled, at=scale)
                 looks += n
                 if _sureness(other) + tilt_stage.LEVEL_FAVOUR > best:

@@ -106,6 +106,13 @@ def level(gray: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
     return out, m
 
 
+def compose(a: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    """The 2x3 affine map ``a`` after ``b`` (``b`` None: ``a``)."""
+    if b is None:
+        return a
+    return (np.vstack([a, [0, 0, 1]]) @ np.vstack([b, [0, 0, 1]]))[:2]
+
+
 def box_back(box: tuple[int, int, int, int], m: np.ndarray) -> tuple[int, int, int, int]:
     """The upright bounds, in frame pixels, of a box of the levelled image (``m``: frame -> levelled).
 
@@ -113,6 +120,9 @@ def box_back(box: tuple[int, int, int, int], m: np.ndarray) -> tuple[int, int, i
     taken over the box shrunk to the ellipse inside it, which fits the turned digit closer."""
     x, y, w, h = box
     inv = cv2.invertAffineTransform(m)
+    if inv[0, 1] == 0 and inv[1, 0] == 0:   # no turn (a part of the frame): the box itself
+        x0, y0 = inv[0, 0] * x + inv[0, 2], inv[1, 1] * y + inv[1, 2]
+        return int(round(x0)), int(round(y0)), int(round(inv[0, 0] * w)), int(round(inv[1, 1] * h))
     a = np.radians(np.arange(0, 360, 15))
     pts = np.stack([x + w / 2 + w / 2 * np.cos(a), y + h / 2 + h / 2 * np.sin(a), np.ones_like(a)], axis=1) @ inv.T
     x0, y0 = np.floor(pts.min(axis=0)).astype(int)
