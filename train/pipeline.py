@@ -22,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from digitcam.data import load_mnist
 from digitcam.errors import DigitcamError
 from digitcam.model import DEFAULT_MODEL
-from digitcam.train.augment import AugmentConfig, keras_augmenter
+from digitcam.train.augment import AugmentConfig, keras_augmenter, turned_digits
 from digitcam.train.card import (card_paths, confusion_matrix, per_class_accuracy, plot_confusion, plot_curves,
                                  write_json_atomic, write_model_set)
 from digitcam.train.export import export_tflite
@@ -108,8 +108,13 @@ def build_datasets(config: TrainConfig, console: Console):
     digits = np.concatenate([x_tr.astype(np.float32) / 255.0, sd])
     contexts = np.concatenate([context_from_digit(x_tr.astype(np.float32) / 255.0), sc])
     labels = np.concatenate([y_tr, sy]).astype(np.int32)
+    is_digit = np.flatnonzero(labels < NOT_A_DIGIT)
+    td, tc, ty = turned_digits(digits[is_digit], contexts[is_digit], labels[is_digit], config.augment.turned, NOT_A_DIGIT,
+                               seed=config.seed)
     console.print(f"training samples: {len(x_tr)} MNIST digits, {int((sy < NOT_A_DIGIT).sum())} digits and "
-                  f"{int((sy == NOT_A_DIGIT).sum())} non-digits found by the engine in {scenes} rendered scenes")
+                  f"{int((sy == NOT_A_DIGIT).sum())} non-digits found by the engine in {scenes} rendered scenes, "
+                  f"{len(ty)} digits turned on their side or upside down")
+    digits, contexts, labels = np.concatenate([digits, td]), np.concatenate([contexts, tc]), np.concatenate([labels, ty])
 
     def clean(images):
         images = images.astype(np.float32) / 255.0
