@@ -378,10 +378,10 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
         stats.seconds = time.perf_counter() - start
-        source.close()
-        for w in (writer, recorder):
+        for w in (writer, recorder):  # the videos first: they are what an interrupted run keeps
             if w is not None:
                 w.release()
+        source.close()
         if show:
             cv2.destroyAllWindows()
             cv2.waitKey(1)

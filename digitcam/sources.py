@@ -137,13 +137,8 @@ class VideoSource:
 
     def frames(self) -> Iterator[Frame]:
         if not self.realtime:
-            index = 0
-            while True:
-                ok, image = self.cap.read()
-                if not ok:
-                    return
-                yield Frame(index, index / self.fps, image)
-                index += 1
+            yield from self._every_frame()
+            return
         self._thread = threading.Thread(target=self._grab_loop, name="grab", daemon=True)
         self._thread.start()
         while True:
@@ -156,10 +151,42 @@ class VideoSource:
                 self._latest = None
             yield Frame(index, t, image)
 
+    def _every_frame(self) -> Iterator[Frame]:
+        """Every frame of a file in order, decoded a few frames ahead on a thread of its own, so
+        decoding overlaps the reading of the frame before."""
+        import queue
+
+        ahead: queue.Queue = queue.Queue(maxsize=4)
+
+        def decode() -> None:
+            index = 0
+            while not self._done:
+                ok, image = self.cap.read()
+                item = Frame(index, index / self.fps, image) if ok else None
+                while not self._done:
+                    try:
+                        ahead.put(item, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if item is None:
+                    return
+                index += 1
+
+        self._thread = threading.Thread(target=decode, name="decode", daemon=True)
+        self._thread.start()
+        while True:
+            frame = ahead.get()
+            if frame is None:
+                return
+            yield frame
+
     def close(self) -> None:
         self._done = True
         if self._thread is not None:
-            self._thread.join(timeout=2)
+            self._thread.join(timeout=5)
+            if self._thread.is_alive():  # still inside a read: releasing under it could crash the process
+                return
         self.cap.release()
 
 
