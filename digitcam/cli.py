@@ -91,7 +91,7 @@ def scan(
     runtime: RuntimeOpt = Runtime.auto,
     workers: Annotated[int, typer.Option("--workers", min=0, max=32, help="Images read at once; 0 means one per core, up to 4.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary line.")] = False,
-    rotation: Annotated[Rotation, typer.Option("--rotation", help="Degrees clockwise to turn each image before reading it; auto: decide per image from its digits, for photos that came in sideways or upside down (off by default: on upright photos it costs a little accuracy, see README).")] = Rotation.r0,
+    rotation: Annotated[Rotation, typer.Option("--rotation", help="Degrees clockwise to turn each image before reading it; auto: decide per image from its digits (photos that came in sideways or upside down); 0 reads every image as it is.")] = Rotation.auto,
 ) -> None:
     """Read the digits in image files and print a table (or JSON/CSV).
 
@@ -214,7 +214,7 @@ def evaluate(
     labels: Annotated[Optional[Path], typer.Option("--labels", help="Evaluate the whole engine on labelled photos instead (manifest.json layout): F1 per kind of scene and per photo.")] = None,
     negatives: Annotated[Optional[Path], typer.Option("--negatives", help="Also count false digits on a folder of digit-free photos (make one with: python -m digitcam.train.negatives DIR).")] = None,
     turn: Annotated[Rotation, typer.Option("--turn", help="With --labels: turn every photo (and its boxes) this many degrees counter-clockwise first, to measure reading turned pages.")] = Rotation.r0,
-    rotation: Annotated[Rotation, typer.Option("--rotation", help="Degrees clockwise to turn each photo before reading it, or auto (as scan --rotation auto).")] = Rotation.r0,
+    rotation: Annotated[Rotation, typer.Option("--rotation", help="Degrees clockwise to turn each photo before reading it, or auto (as scan does by default).")] = Rotation.auto,
     head: Annotated[str, typer.Option("--head", help="Which model head decides on photos: context (the default engine) or crop (the digit crop alone, to measure what context buys).")] = "context",
     errors: Annotated[Optional[Path], typer.Option("--errors", help="Also write a PNG grid of the misclassified MNIST digits to this file.")] = None,
     runtime: RuntimeOpt = Runtime.auto,

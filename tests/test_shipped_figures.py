@@ -15,16 +15,21 @@ from conftest import FULL_MNIST, ROOT, run_cli
 
 PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 
-# measured with the shipped model (README, "Figures"); floors a little under the measurement
-# (round 2, 2026-11-25: MNIST 99.65%; photos F1 0.839, precision 0.972, recall 0.739; per kind
-# canvas 0.957, cluttered 0.709, photo_paper 0.904, webcam 0.286, whiteboard 0.688; false digits
-# 0.127 per photo, 0.486 per painted-out photo, 0.318 per digit-free photo; true boxes alone 93.5%)
+# measured with the shipped model (README, "Figures"); floors a little under the measurement.
+# Round 2, second session (2026-11-25), scan's defaults (--rotation auto): MNIST 99.67%; photos
+# F1 0.898, precision 0.897, recall 0.899; per kind canvas 1.000, cluttered 0.875, photo_paper
+# 0.955, webcam 0.667, whiteboard 0.600; false digits 1.02 per photo, 2.17 per painted-out photo,
+# 0.64 per digit-free photo; true boxes alone 93.0%.
+# Against the first session's floors, F1, recall and four kinds rose; precision, whiteboard and the
+# false digits were let down on purpose: mending ruled-line cuts only across the cut (not over the
+# whole frame) read 16 points more digits but leaves the letters of whiteboard words to be read as
+# digits, and turning pages by default turns two coin photos (README, "Figures" and "Limits").
 MNIST_TEST = 0.996
-OVERALL = {"f1": 0.83, "precision": 0.96, "recall": 0.73}
-PER_KIND_F1 = {"canvas": 0.95, "cluttered": 0.70, "photo_paper": 0.90, "webcam": 0.28, "whiteboard": 0.68}
-MAX_FALSE_PER_IMAGE = 0.15
-MAX_FALSE_PER_PAINTED_OUT_PHOTO = 0.5
-MAX_FALSE_PER_NEGATIVE_PHOTO = 0.35
+OVERALL = {"f1": 0.89, "precision": 0.89, "recall": 0.89}
+PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.86, "photo_paper": 0.95, "webcam": 0.66, "whiteboard": 0.59}
+MAX_FALSE_PER_IMAGE = 1.05
+MAX_FALSE_PER_PAINTED_OUT_PHOTO = 2.2
+MAX_FALSE_PER_NEGATIVE_PHOTO = 0.65
 MIN_CROP_ACCURACY = 0.93
 
 
@@ -61,3 +66,17 @@ def test_engine_on_the_labelled_real_photos(negatives):
     assert r["false_positives_per_digit_free_image"] <= MAX_FALSE_PER_PAINTED_OUT_PHOTO, r["false_positives_per_digit_free_image"]
     assert r["negatives"]["false_digits_per_image"] <= MAX_FALSE_PER_NEGATIVE_PHOTO, r["negatives"]["false_digits_per_image"]
     assert r["crop_accuracy"] >= MIN_CROP_ACCURACY, r["crop_accuracy"]
+
+
+# the dev photos turned (pixels and boxes), read with scan's default --rotation auto (measured:
+# 0.869, 0.843 and 0.854 at 90, 180 and 270 degrees, against 0.898 upright)
+TURNED_F1 = {90: 0.86, 180: 0.83}
+
+
+@pytest.mark.skipif(not PHOTOS.exists(), reason="labelled photos not at ../shared/realdigits")
+@pytest.mark.parametrize("turn", sorted(TURNED_F1))
+def test_turned_photos_are_read_upright(turn):
+    proc = run_cli("eval", "--labels", str(PHOTOS), "--turn", str(turn), "--json", timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout)
+    assert r["f1"] >= TURNED_F1[turn], (turn, r["f1"])
