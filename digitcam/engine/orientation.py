@@ -8,12 +8,14 @@ every hypothesis read as a digit) wins. A single digit cannot tell 6 from 9, and
 the same upside down; summed over a page, the other digits decide. The model was taught
 turned digits as what they then are (a 6 upside down is a 9, most turned digits are no digit:
 train.augment.turned_digits), so a page read the wrong way up reads less surely. A turn is taken
-when its sum beats the image as it is by at least ``MARGIN`` (one sure digit) and by a factor
-``RATIO``. Measured on the 55 dev photos (digitcam eval --labels ... --rotation auto): with
-RATIO 1.0 an upright whiteboard of handwritten words is turned upside down (its letters read as
-digits more surely that way; upright F1 0.898 -> 0.875); with 1.5, pages turned by 180 degrees
-stay unturned (F1 0.745); with 1.3 upright photos read as without it (F1 0.898) and the photos
-turned by 90, 180 and 270 degrees read at F1 0.869, 0.843 and 0.854. A page of only 0s, 1s and
+when its sum beats the image as it is by at least ``MARGIN`` (one sure digit: a photo of a single
+digit turns too) and by a factor ``RATIO``. Measured on the 55 dev photos (digitcam eval --labels
+... --rotation auto): with RATIO 1.0 an upright whiteboard of handwritten words is turned upside
+down (its letters read as digits more surely that way; upright F1 0.898 -> 0.875); with 1.5,
+pages turned by 180 degrees stay unturned (F1 0.745); with 1.3 upright photos read as without it
+(F1 0.898) and the photos turned by 90, 180 and 270 degrees read at F1 0.886, 0.855 and 0.869
+(MARGIN 1.0, more than one digit's confidence, left single-digit photos unturned: 0.869, 0.843,
+0.854). A page of only 0s, 1s and
 8s is read as it is. Digit-free photos are sometimes turned (coins read as more 0s on their
 side): 0.27 -> 0.64 false digits per digit-free photo.
 """
@@ -27,7 +29,7 @@ from digitcam.engine.crops import Batch
 from digitcam.runtime import Classifier
 
 ROTATIONS = (0, 90, 180, 270)   # degrees clockwise that make the page upright
-MARGIN = 1.0  # a turn must add this much summed digit confidence (one sure digit)
+MARGIN = 0.9  # a turn must add this much summed digit confidence (one sure digit, 0.9 or more)
 RATIO = 1.3   # ... and be this many times the sum of the image as it is
 _CV = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 
