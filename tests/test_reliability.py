@@ -100,8 +100,11 @@ def test_ctrl_c_during_scan_keeps_what_was_read_as_valid_json(tmp_path):
     ok, enc = cv2.imencode(".png", img)
     for i in range(5000):
         (folder / f"{i:05d}.png").write_bytes(enc.tobytes())
+    # a shell starts background jobs with SIGINT ignored, and a child inherits that: Ctrl-C as a
+    # terminal sends it needs the default disposition (what Python turns into KeyboardInterrupt)
     proc = subprocess.Popen([sys.executable, "-m", "digitcam", "scan", str(folder), "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(4)
     proc.send_signal(signal.SIGINT)
     out, errs = proc.communicate(timeout=60)
