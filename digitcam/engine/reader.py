@@ -4,6 +4,8 @@
 Each stage is its own module in this package, in the order of the pipeline:
 :mod:`scale`, :mod:`ink`, :mod:`components`, :mod:`candidates`, :mod:`crops`, then the
 classifier (:mod:`digitcam.runtime`), :mod:`select`, and :mod:`digitcam.grouping` for numbers.
+Around them, :mod:`orientation` finds which way up a photo is and :mod:`tilt` reads leaning
+lines levelled.
 """
 
 from __future__ import annotations
