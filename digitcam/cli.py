@@ -343,8 +343,7 @@ def live(
 ) -> None:
     """Hold handwritten digits up to the camera and see them read live.
 
-    Keys in the window: q or Esc quits, space pauses, s saves a snapshot, r starts/stops recording,
-    h hides or shows the key hints.
+    Keys in the window: q or Esc quits, space pauses, s saves a snapshot, r starts/stops recording, h hides or shows the key hints.
     """
     from rich.table import Table
 
