@@ -151,8 +151,8 @@ def status_height(img: np.ndarray) -> int:
 
 def status_line(img: np.ndarray, fps: float, ms: float, digits: int, numbers: list[str], paused: bool,
                 recording: float | None = None, hints: bool = False) -> None:
-    """The bar at the top: speed, the digits and numbers in view, pause and recording state;
-    and at the bottom, when ``hints``, the keys. ``recording``: seconds recorded so far."""
+    """The bar at the top: speed, the digits and numbers in view, pause and recording state
+    (``recording``: seconds recorded so far); and, when ``hints``, the keys at the bottom."""
     h, w = img.shape[:2]
     unit = max(0.5, min(h, w) / 720.0)
     bar = status_height(img)
@@ -175,10 +175,17 @@ def status_line(img: np.ndarray, fps: float, ms: float, digits: int, numbers: li
         if recording is not None:
             cv2.circle(img, (x - int(14 * unit), bar // 2), int(7 * unit), (0, 0, 255), -1)
     if hints:
-        hs = 0.55 * unit
-        (tw, th), base = cv2.getTextSize(KEY_HINTS, font, hs, max(1, int(unit)))
-        cv2.rectangle(img, (0, h - th - base - 10), (min(w, tw + 16), h), (0, 0, 0), -1)
-        cv2.putText(img, KEY_HINTS, (8, h - base - 5), font, hs, (255, 255, 255), max(1, int(unit)), cv2.LINE_AA)
+        key_hints(img)
+
+
+def key_hints(img: np.ndarray) -> None:
+    """The window's keys, on a black strip at the bottom left."""
+    h, w = img.shape[:2]
+    unit = max(0.5, min(h, w) / 720.0)
+    font, hs, thick = cv2.FONT_HERSHEY_SIMPLEX, 0.55 * unit, max(1, int(unit))
+    (tw, th), base = cv2.getTextSize(KEY_HINTS, font, hs, thick)
+    cv2.rectangle(img, (0, h - th - base - 10), (min(w, tw + 16), h), (0, 0, 0), -1)
+    cv2.putText(img, KEY_HINTS, (8, h - base - 5), font, hs, (255, 255, 255), thick, cv2.LINE_AA)
 
 
 class VideoSink:
@@ -331,11 +338,11 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
                             writer = VideoSink(options.save, getattr(source, "fps", 30.0), (canvas.shape[1], canvas.shape[0]))
                             video_size = writer.size
                         framed = letterbox(canvas, video_size)
-                        writer.write(framed.copy() if framed is canvas and show else framed)
+                        writer.write(framed.copy() if framed is canvas and show else framed)  # hints come next
                     if recorder is not None:
                         recorder.write(letterbox(canvas, recorder.size).copy())
-                    if show and hints:
-                        canvas = decorate()
+                    if show and hints:  # after the videos took their copy
+                        key_hints(canvas)
                 stats.latency_ms.append((time.perf_counter() - arrived) * 1e3)
                 if options.max_frames and stats.frames >= options.max_frames:
                     stats.ended = f"--max-frames {options.max_frames} reached"

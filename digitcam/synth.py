@@ -266,9 +266,9 @@ def moving_page_video(path: Path, scene: Scene, frames: int, rng: np.random.Gene
             dx, dy = cx - prev[0], cy - prev[1]
             length = int(min(15, np.hypot(dx, dy) * 0.5))
             if length >= 2:
+                ux, uy = np.array([dx, dy]) / np.hypot(dx, dy) * length / 2
                 k = np.zeros((2 * length + 1, 2 * length + 1), np.float32)
-                cv2.line(k, (length - int(dx / np.hypot(dx, dy) * length / 2), length - int(dy / np.hypot(dx, dy) * length / 2)),
-                         (length + int(dx / np.hypot(dx, dy) * length / 2), length + int(dy / np.hypot(dx, dy) * length / 2)), 1.0, 1)
+                cv2.line(k, (int(length - ux), int(length - uy)), (int(length + ux), int(length + uy)), 1.0, 1)
                 frame = cv2.filter2D(frame, -1, k / k.sum())
         prev = (cx, cy)
         covered = np.zeros((h, w), bool)

@@ -134,7 +134,7 @@ class Recognizer:
             if look.turn:
                 turn = look.turn
                 gray = view = orientation.rotate(gray, turn)
-        sure = self._sure_boxes(look)
+        sure = self._sure_boxes(look) if self.deskew else np.zeros((0, 4))
         residual = tilt_stage.lean_of(sure) if self.deskew else 0.0
         if residual:
             # the lines lean (scan), or lean otherwise than the frame before (live): read levelled
