@@ -215,7 +215,7 @@ def evaluate(
     negatives: Annotated[Optional[Path], typer.Option("--negatives", help="Also count false digits on a folder of digit-free photos (make one with: python -m digitcam.train.negatives DIR).")] = None,
     turn: Annotated[Rotation, typer.Option("--turn", help="With --labels: turn every photo (and its boxes) this many degrees counter-clockwise first, to measure reading turned pages.")] = Rotation.r0,
     rotation: Annotated[Rotation, typer.Option("--rotation", help="Degrees clockwise to turn each photo before reading it, or auto (as scan does by default).")] = Rotation.auto,
-    head: Annotated[str, typer.Option("--head", help="Which model head decides on photos: context (the default engine) or crop (the digit crop alone, to measure what context buys).")] = "context",
+    head: Annotated[str, typer.Option("--head", help="Which model head decides on photos: both (the default engine: the two heads together), context (the head that sees the surroundings) or crop (the digit crop alone), to measure what each buys.")] = "both",
     errors: Annotated[Optional[Path], typer.Option("--errors", help="Also write a PNG grid of the misclassified MNIST digits to this file.")] = None,
     runtime: RuntimeOpt = Runtime.auto,
     min_confidence: ConfOpt = 0.6,
@@ -233,8 +233,8 @@ def evaluate(
     out = Console()
     if errors is not None and errors.suffix.lower() != ".png":
         raise DigitcamError(f"--errors writes a PNG picture: give a path ending in .png (got {errors})", exit_code=2)
-    if head not in ("context", "crop"):
-        raise DigitcamError(f"unknown --head {head!r}; choose context or crop", exit_code=2)
+    if head not in ("both", "context", "crop"):
+        raise DigitcamError(f"unknown --head {head!r}; choose both, context or crop", exit_code=2)
     if labels is not None or negatives is not None:
         from digitcam.evaluate import evaluate_negatives, evaluate_photos
         from rich.progress import Progress

@@ -76,6 +76,8 @@ def binarize(gray: np.ndarray, min_contrast: int = 14,
     return dark, light
 
 
+import os
+RULE_FRACTION = float(os.environ.get("RF", "2.5"))
 RUN_POOL = 8  # long runs are found on the mask pooled 8:1 along the run (8x cheaper, same rules)
 
 
@@ -88,7 +90,9 @@ def _long_runs(mask: np.ndarray, length: int, bridge: int) -> np.ndarray:
     h, w = mask.shape
     wp = -(-w // RUN_POOL) * RUN_POOL
     padded = mask if wp == w else cv2.copyMakeBorder(mask, 0, 0, 0, wp - w, cv2.BORDER_CONSTANT, value=0)
-    pooled = np.ascontiguousarray(cv2.dilate(padded, np.ones((1, RUN_POOL), np.uint8), anchor=(0, 0))[:, ::RUN_POOL])
+    # pooled 8:1 along the run and over three rows across it: a rule a fraction of a degree off
+    # level steps by a row every few hundred pixels, and is still one run
+    pooled = np.ascontiguousarray(cv2.dilate(padded, np.ones((3, RUN_POOL), np.uint8), anchor=(0, 1))[:, ::RUN_POOL])
     rect = cv2.getStructuringElement
     pooled = cv2.morphologyEx(pooled, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (max(2, bridge // RUN_POOL + 1), 1)))
     pooled = cv2.morphologyEx(pooled, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (max(2, length // RUN_POOL), 1)))
@@ -96,34 +100,95 @@ def _long_runs(mask: np.ndarray, length: int, bridge: int) -> np.ndarray:
     return cv2.bitwise_and(up[:, :w] if wp != w else up, mask)
 
 
+RULE_SLANT = 10.0   # degrees: ruled lines leaning up to this much are found and removed (steeper
+                    # pages are read levelled by engine.tilt, and their lines are level there)
+RULE_LEVEL = 0.5    # degrees: lines leaning less than this are taken as level
+RULE_STEP = 0.25    # degrees: the resolution of the lean's search
+
+
+def rule_slant(mask: np.ndarray) -> float:
+    """The lean (degrees, counter-clockwise) of the longest straight rules in an ink mask, within
+    +-RULE_SLANT, from a Hough transform of the mask pooled 4:1 (a page held up is never level,
+    and a rule leaning 2 degrees breaks into short steps that no level run finds). Rows are
+    searched first; a mask with only columns of rules gives their lean instead; 0.0 for none."""
+    h, w = mask.shape
+    small = cv2.resize(mask, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
+    small = cv2.threshold(small, 40, 255, cv2.THRESH_BINARY)[1]
+    slant = np.deg2rad(RULE_SLANT)
+    for img, sign in ((small, 1.0), (cv2.transpose(small), -1.0)):
+        votes = max(10, img.shape[1] // 4)   # a rule spans at least a quarter of the frame
+        lines = cv2.HoughLines(img, 1, np.deg2rad(RULE_STEP), votes, min_theta=np.pi / 2 - slant,
+                               max_theta=np.pi / 2 + slant)
+        if lines is not None and len(lines):
+            return sign * float(90.0 - np.rad2deg(lines[0][0][1]))
+    return 0.0
+
+
+def _rotation(shape: tuple[int, int], degrees: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The affine map that turns an image of ``shape`` by ``degrees`` onto a canvas that holds it all."""
+    h, w = shape
+    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), degrees, 1.0)
+    c, s = abs(m[0, 0]), abs(m[0, 1])
+    nw, nh = int(np.ceil(w * c + h * s)), int(np.ceil(w * s + h * c))
+    m[0, 2] += nw / 2.0 - w / 2.0
+    m[1, 2] += nh / 2.0 - h / 2.0
+    return m, (nw, nh)
+
+
+def remove_rules(mask: np.ndarray) -> np.ndarray:
+    """Remove ruled lines from an ink mask, level or leaning up to RULE_SLANT degrees.
+
+    Leaning rules are removed on the mask turned level: what :func:`remove_lines` takes away
+    there is turned back and taken from the mask as it was, so strokes away from the rules keep
+    every pixel.
+    """
+    slant = rule_slant(mask)
+    if abs(slant) < RULE_LEVEL:
+        return remove_lines(mask)
+    h, w = mask.shape
+    m, size = _rotation((h, w), -slant)   # turned back by the lean: the rules come out level
+    level = cv2.warpAffine(mask, m, size, flags=cv2.INTER_NEAREST)
+    cleaned = remove_lines(level)
+    back = cv2.invertAffineTransform(m)
+    # turned back, a removed rule covers the pixels it touches at all (the turn there and back
+    # leaves steps along its edges); the ink that stays (crossing strokes) is kept where it lands
+    removed = cv2.warpAffine(cv2.subtract(level, cleaned), back, (w, h), flags=cv2.INTER_LINEAR)
+    kept = cv2.warpAffine(cleaned, back, (w, h), flags=cv2.INTER_LINEAR)
+    return cv2.bitwise_or(cv2.subtract(mask, cv2.threshold(removed, 0, 255, cv2.THRESH_BINARY)[1]),
+                          cv2.bitwise_and(mask, cv2.threshold(kept, 127, 255, cv2.THRESH_BINARY)[1]))
+
+
 def remove_lines(mask: np.ndarray) -> np.ndarray:
     """Remove ruled lines (long, thin, horizontal or vertical) from an ink mask.
 
     A rule spans a large part of the frame and is only a few pixels thick; a digit's bar, even a
     long one in a close-up, is shorter or thicker. Small gaps (noise, faint print) are bridged
-    before measuring length. Strokes that crossed a rule are cut by its removal; a short closing
-    across the cut joins them again.
+    before measuring length. A stroke crossing a rule keeps the rule's pixels where it crosses.
     """
     h, w = mask.shape
     thin = max(4, min(h, w) // 100)
     rect = cv2.getStructuringElement
     # thickness is measured across the run in the whole mask: where a stroke crosses the rule,
     # or along the edge of a thick bar, the ink is thick and stays
-    horiz = cv2.subtract(_long_runs(mask, max(w * 2 // 5, 40), 21),
+    horiz = cv2.subtract(_long_runs(mask, max(int(w / RULE_FRACTION), 40), 21),
                          cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, thin + 1))))
-    vert = cv2.subtract(cv2.transpose(_long_runs(cv2.transpose(mask), max(h * 2 // 5, 40), 21)),
+    vert = cv2.subtract(cv2.transpose(_long_runs(cv2.transpose(mask), max(int(h / RULE_FRACTION), 40), 21)),
                         cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (thin + 1, 1))))
     has_h, has_v = cv2.countNonZero(horiz) > 0, cv2.countNonZero(vert) > 0
     if not has_h and not has_v:
         return mask
-    removed = cv2.bitwise_or(horiz, vert)
-    out = cv2.subtract(mask, removed)
-    closed = out
-    if has_h:
-        closed = cv2.morphologyEx(closed, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, thin + 3)))
-    if has_v:
-        closed = cv2.morphologyEx(closed, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (thin + 3, 1)))
-    # the closing mends only the cuts: elsewhere it would fill the loops of small digits and glue
-    # digits of a level row to each other (a page's edge is a long level line too)
-    near = cv2.dilate(removed, rect(cv2.MORPH_RECT, (thin + 3, thin + 3)))
-    return cv2.bitwise_or(out, cv2.bitwise_and(closed, near))
+    # a rule's ragged rims go with it (left behind, they would pass for ink crossing the rule)
+    horiz = cv2.bitwise_and(cv2.dilate(horiz, np.ones((3, 1), np.uint8)), mask)
+    vert = cv2.bitwise_and(cv2.dilate(vert, np.ones((1, 3), np.uint8)), mask)
+    out = cv2.subtract(mask, cv2.bitwise_or(horiz, vert))
+    # mend the cuts: a rule's pixel comes back where a stroke crosses it, with ink on both sides
+    # within the rule's thickness. (A closing near the rules mended them too, but it also filled
+    # the loops of small digits sitting on a rule and glued them to each other.)
+    reach = thin + 2
+    for rule, (kw, kh) in ((horiz, (1, reach)), (vert, (reach, 1))):
+        if cv2.countNonZero(rule):
+            kernel = np.ones((kh, kw), np.uint8)
+            before = cv2.dilate(out, kernel, anchor=(kw - 1, kh - 1))   # ink above (left of) it
+            after = cv2.dilate(out, kernel, anchor=(0, 0))               # ink below (right of) it
+            out = cv2.bitwise_or(out, cv2.bitwise_and(rule, cv2.bitwise_and(before, after)))
+    return out

@@ -27,6 +27,7 @@ from digitcam.engine.components import find_strokes
 from digitcam.engine.ink import MIN_CONTRAST
 from digitcam.engine.prefilter import Prefilter, features, load_prefilter
 from digitcam.engine.select import choose
+from digitcam.engine.words import drop_letters
 from digitcam.normalise import to_gray
 from digitcam.runtime import Classifier
 
@@ -59,11 +60,13 @@ class Recognizer:
     second_look: bool = True       # look again closer when the digits read are small (see engine.scale)
     search_small: bool = False     # ... and when none was read but the regions proposed are small
                                    # (photos: scan, eval; a camera frame is read at its own size)
-    head: str = "context"          # which model head decides: "context" (served) or "crop" (to measure)
+    head: str = "both"             # which model head decides: "both" (served: the geometric mean of
+                                   # the two), "context" or "crop" alone (to measure what each buys)
     prefilter: Prefilter | None | str = "auto"  # the first look; "auto": the one in the model's card
     max_hypotheses: int = 160      # at most this many, the prefilter's most digit-like, go to the CNN
     rotation: int | str = 0        # degrees clockwise to turn the frame before reading; "auto": decide
                                    # from its digits (engine.orientation; scan --rotation auto)
+    words: bool = True             # digits inside words of letters are letters (engine.words)
     deskew: bool = True            # read leaning lines again levelled, keep the surer (engine.tilt);
                                    # live passes each frame the lean of the last one instead
 
@@ -90,9 +93,12 @@ class Recognizer:
         t2 = time.perf_counter()
         batch = crop_stage.build(gray, strokes, hyps)
         t3 = time.perf_counter()
-        probs = self.classifier.heads(batch.digits, batch.contexts)[self.head]
+        heads = self.classifier.heads(batch.digits, batch.contexts)
+        probs = heads[self.head] if self.head in heads else _mixed(heads, self.head)
         t4 = time.perf_counter()
         chosen = choose(batch, probs, self.min_confidence) if len(batch) else []
+        if self.words:
+            chosen = drop_letters(batch, chosen, strokes)
         t5 = time.perf_counter()
         ms = lambda a, b: (b - a) * 1e3  # noqa: E731
         return Look(scale, batch, probs, chosen, 0, (w, h), {"find": ms(t0, t1), "candidates": ms(t1, t2), "crops": ms(t2, t3),
@@ -215,6 +221,20 @@ class Recognizer:
             result.detections = [replace(d, box=back(d.box)) for d in result.detections]
             result.numbers = [replace(n, box=back(n.box)) for n in result.numbers]
         return result
+
+
+def _mixed(heads: dict[str, np.ndarray], how: str) -> np.ndarray:
+    """Both heads' judgement: the normalised geometric mean of their probabilities.
+
+    The context head tells a digit from a floorboard gap or a letter's stroke, but it learned
+    from rendered rows whose digits share one height, and calls a digit with a long tail, taller
+    than its neighbours, "not a digit" (a 7 or 9 of a hand that writes them long); the crop head
+    reads the shape alone. A class both find likely wins. Dev set: F1 0.898 (context) -> 0.906.
+    """
+    if how != "both":
+        raise ValueError(f"unknown head {how!r}: use both, context or crop")
+    g = np.sqrt(heads["context"] * heads["crop"]) + 1e-12
+    return g / g.sum(axis=1, keepdims=True)
 
 
 def _sureness(look: Look) -> float:

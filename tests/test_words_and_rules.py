@@ -1,0 +1,166 @@
+"""Two engine stages that look past one region: words of letters (engine.words) and leaning rules
+(engine.ink.remove_rules)."""
+
+import cv2
+import numpy as np
+
+from digitcam.engine.candidates import Hypothesis
+from digitcam.engine.components import LabelMap, Strokes
+from digitcam.engine.crops import Batch
+from digitcam.engine.ink import DARK, remove_rules, rule_slant
+from digitcam.engine.words import drop_letters
+from test_engine_scenes import good_digits, place, read_score
+
+
+def _strokes(boxes: list[tuple[int, int, int, int]]) -> Strokes:
+    stats = np.array([(*b, b[2] * b[3] // 3) for b in boxes], np.int32).reshape(-1, 5)
+    empty = np.zeros((1, 1), np.int32)
+    return Strokes(DARK, LabelMap(np.zeros((0, 0), np.uint16)), np.arange(1, len(boxes) + 1, dtype=np.int32), stats,
+                   np.zeros((1, 1), np.uint8), empty, empty)
+
+
+def _chosen(boxes: list[tuple[int, int, int, int]], digits: list[int]) -> tuple[Batch, list[int]]:
+    """A batch whose hypotheses are the single strokes ``digits`` (indices into ``boxes``), all chosen."""
+    hyps = [Hypothesis(boxes[i], DARK, np.array([i + 1], np.int32)) for i in digits]
+    return Batch(hyps), list(range(len(hyps)))
+
+
+def _row(n: int, x0: int = 10, y: int = 100, h: int = 30, gap: int = 6) -> list[tuple[int, int, int, int]]:
+    return [(x0 + k * (20 + gap), y, 20, h) for k in range(n)]
+
+
+def test_digits_inside_a_word_of_letters_are_dropped():
+    boxes = _row(8)                      # "solution": s, o, l and i read as digits, u, t, o, n not
+    batch, chosen = _chosen(boxes, [0, 1, 2, 5])
+    other = _strokes(boxes)
+    assert drop_letters(batch, chosen, (other, _strokes([]))) == []
+
+
+def test_a_number_with_a_missed_digit_keeps_its_digits():
+    boxes = _row(5)                      # "20247": the model missed the 4
+    batch, chosen = _chosen(boxes, [0, 1, 3, 4])
+    assert drop_letters(batch, chosen, (_strokes(boxes), _strokes([]))) == chosen
+
+
+def test_a_coefficient_beside_its_variable_is_kept():
+    boxes = _row(2)                      # "5x"
+    batch, chosen = _chosen(boxes, [0])
+    assert drop_letters(batch, chosen, (_strokes(boxes), _strokes([]))) == chosen
+
+
+def test_dashes_specks_and_other_lines_are_no_letters():
+    digit = (100, 100, 20, 30)
+    dash = (126, 112, 40, 4)             # "3 - " : wider than MAX_LETTER_ASPECT times its height
+    speck = (92, 120, 4, 4)              # a dot: far shorter than the digit
+    far = (100, 300, 20, 30)             # letters on another line
+    far2 = (126, 300, 20, 30)
+    boxes = [digit, dash, speck, far, far2]
+    batch, chosen = _chosen(boxes, [0])
+    assert drop_letters(batch, chosen, (_strokes(boxes), _strokes([]))) == chosen
+
+
+def test_a_box_drawn_around_a_digit_is_no_word():
+    digit = (100, 100, 40, 60)
+    left, right = (80, 85, 40, 90), (110, 85, 40, 90)    # a box broken into two halves around it
+    sides = (92, 100, 3, 60), (145, 100, 3, 60)          # or the bars of a table's cell
+    for boxes in ([digit, left, right], [digit, *sides]):
+        batch, chosen = _chosen(boxes, [0])
+        assert drop_letters(batch, chosen, (_strokes(boxes), _strokes([]))) == chosen, boxes
+
+
+def test_digits_written_inside_a_word_are_letters_and_a_number_below_is_read(classifier, mnist_sample):
+    """A handwritten 0 and 5 inside a printed word ("t0e5n": an o and an s to a reader) are read
+    as digits by the model alone, and dropped by the words stage; "2024" below stays a number."""
+    from digitcam.engine import Recognizer
+
+    x, y = mnist_sample
+    with_words, without = Recognizer(classifier), Recognizer(classifier, words=False)
+    good = good_digits(with_words, x, y)
+    pick = lambda want, skip=(): next(i for i in good if y[i] == want and i not in skip)  # noqa: E731
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    text = np.full((320, 640, 3), 235, np.uint8)
+    left, spots = 60, []
+    for ch in "t*e*n":
+        if ch == "*":
+            spots.append(left)
+            left += 40
+        else:
+            cv2.putText(text, ch, (left, 150), font, 1.6, (30, 30, 30), 2, cv2.LINE_AA)
+            left += cv2.getTextSize(ch, font, 1.6, 2)[0][0] + 6
+    page = text.astype(np.float32)
+    used = [pick(0), pick(5)]
+    for spot, i in zip(spots, used):
+        place(page, x[i], spot, 118, 32)
+    truth, labels, left = [], [], 60
+    for want in (2, 0, 2, 4):
+        i = pick(want, used)
+        used.append(i)
+        box = place(page, x[i], left, 220, 60)
+        truth.append(box)
+        labels.append(want)
+        left += box[2] + 14
+    img = page.astype(np.uint8)
+    in_word = lambda r: [d.label for d in r.detections if d.box[1] < 190]  # noqa: E731
+    assert in_word(without(img)) == [0, 5]              # the trap: alone, the model reads them
+    recall, _, result = read_score(with_words, img, truth, labels)
+    assert in_word(result) == [], [d.label for d in result.detections]
+    assert recall == 1.0 and "2024" in [n.text for n in result.numbers], [n.text for n in result.numbers]
+
+
+def _ruled(shape=(720, 1280), spacing=60, slant=3.0, thickness=2) -> np.ndarray:
+    mask = np.zeros(shape, np.uint8)
+    h, w = shape
+    t = np.tan(np.deg2rad(slant))
+    for y in range(spacing, h + int(w * t), spacing):
+        cv2.line(mask, (0, y), (w - 1, int(y - (w - 1) * t)), 255, thickness)
+    return mask
+
+
+def test_the_lean_of_ruled_lines_is_measured():
+    for slant in (-6.0, -2.0, 0.0, 3.0, 8.0):
+        assert abs(rule_slant(_ruled(slant=slant)) - slant) <= 0.5, slant
+
+
+def test_leaning_rules_are_removed_and_a_stroke_across_one_stays_whole():
+    mask = _ruled(slant=3.0)
+    cv2.line(mask, (400, 150), (420, 260), 255, 4)      # a stroke crossing a rule
+    cv2.circle(mask, (700, 200), 20, 255, 3)            # a 0 away from the rules
+    out = remove_rules(mask)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(out, connectivity=8)
+    big = stats[1:][stats[1:, 4] > 30]
+    inner = (big[:, 0] > 0) & (big[:, 1] > 0) & (big[:, 0] + big[:, 2] < 1280) & (big[:, 1] + big[:, 3] < 720)
+    big = big[inner]                                    # the frame's edge cuts rules short: those stay
+    assert len(big) == 2, big                           # the stroke (one piece) and the 0; no rule
+    assert all(s[2] < 100 for s in big), big
+
+
+def test_digits_on_a_leaning_ruled_page_are_read(recognizer, mnist_sample):
+    """A sheet of ruled paper a few degrees off level, digits written on its lines: the lines go,
+    the digits stay (round 2 read only level rules, and digits glued to a leaning one were lost)."""
+    x, y = mnist_sample
+    good = good_digits(recognizer, x, y)
+    page = np.full((720, 1280, 3), 238, np.float32)
+    truth, labels, k = [], [], 0
+    for row in range(3):
+        base = 150 + 150 * row          # the digits stand on a rule, as written on ruled paper
+        left = 120
+        for _ in range(6):
+            i = good[k]
+            k += 1
+            box = place(page, x[i], left, base - 44, 44, ink=(60, 40, 20))
+            truth.append(box)
+            labels.append(int(y[i]))
+            left += box[2] + 40
+    m = cv2.getRotationMatrix2D((640, 360), 4.0, 1.0)
+    for y0 in range(0, 720, 50):        # rules every 50 px, through the digits' feet
+        cv2.line(page, (0, y0), (1279, y0), (200, 160, 120), 2, cv2.LINE_AA)
+    img = cv2.warpAffine(page.astype(np.uint8), m, (1280, 720), borderValue=(238, 238, 238))
+    pts = lambda b: cv2.transform(np.float32([[[b[0], b[1]], [b[0] + b[2], b[1]], [b[0], b[1] + b[3]], [b[0] + b[2], b[1] + b[3]]]]), m)[0]  # noqa: E731
+    turned = []
+    for b in truth:
+        p = pts(b)
+        x0, y0 = p.min(axis=0)
+        x1, y1 = p.max(axis=0)
+        turned.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
+    recall, false, _ = read_score(recognizer, img, turned, labels)
+    assert recall >= 0.85 and false <= 1, (recall, false)
