@@ -3,6 +3,7 @@
 
 import cv2
 import numpy as np
+import pytest
 
 from digitcam.engine.candidates import Hypothesis
 from digitcam.engine.components import LabelMap, Strokes
@@ -164,3 +165,19 @@ def test_digits_on_a_leaning_ruled_page_are_read(recognizer, mnist_sample):
         turned.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
     recall, false, _ = read_score(recognizer, img, turned, labels)
     assert recall >= 0.85 and false <= 1, (recall, false)
+
+
+@pytest.mark.parametrize("angle", [-5.0, 0.0, 5.0])
+def test_squared_paper_turned_a_little_loses_its_grid_not_its_digit(angle):
+    mask = np.zeros((720, 1280), np.uint8)
+    for v in range(-400, 1700, 45):
+        cv2.line(mask, (v, -400), (v, 1200), 255, 2)
+        cv2.line(mask, (-400, v), (1700, v), 255, 2)
+    mask = cv2.warpAffine(mask, cv2.getRotationMatrix2D((640, 360), angle, 1.0), (1280, 720), flags=cv2.INTER_NEAREST)
+    cv2.circle(mask, (640, 360), 14, 255, 3)             # a 0 in a square, touching its sides
+    out = remove_rules(mask)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(out)
+    s = stats[1:]
+    inner = s[(s[:, 0] > 0) & (s[:, 1] > 0) & (s[:, 0] + s[:, 2] < 1280) & (s[:, 1] + s[:, 3] < 720) & (s[:, 4] > 30)]
+    assert len(inner) == 1 and inner[0, 2] < 40 and inner[0, 3] < 40, inner   # the 0 alone
+    assert cv2.countNonZero(out) < 0.06 * cv2.countNonZero(mask)

@@ -76,16 +76,19 @@ def binarize(gray: np.ndarray, min_contrast: int = 14,
     return dark, light
 
 
-import os
-RULE_FRACTION = float(os.environ.get("RF", "2.5"))
+RULE_FRACTION = 2.5  # a rule spans at least 1/RULE_FRACTION (two fifths) of the frame's width (or height)
+RUN_FILL = 0.75  # share of a rule's length that is ink (pooled 8:1): rules, not rows of digits
 RUN_POOL = 8  # long runs are found on the mask pooled 8:1 along the run (8x cheaper, same rules)
 
 
-def _long_runs(mask: np.ndarray, length: int, bridge: int) -> np.ndarray:
-    """Ink of ``mask`` on horizontal runs at least ``length`` long, gaps up to ``bridge`` bridged.
+def _long_runs(mask: np.ndarray, length: int, bridge: int, slant: float = 0.0) -> np.ndarray:
+    """Ink of ``mask`` on horizontal runs at least ``length`` long, gaps up to ``bridge`` bridged,
+    leaning ``slant`` degrees (counter-clockwise).
 
     Measured on the mask max-pooled 8:1 along the rows: a morphological opening as long as a
-    third of the frame costs a few milliseconds there instead of tens at full size.
+    third of the frame costs a few milliseconds there instead of tens at full size. A leaning run
+    is found on the pooled mask sheared level (each pooled column shifted by the lean), which
+    costs a fraction of turning the frame.
     """
     h, w = mask.shape
     wp = -(-w // RUN_POOL) * RUN_POOL
@@ -93,9 +96,25 @@ def _long_runs(mask: np.ndarray, length: int, bridge: int) -> np.ndarray:
     # pooled 8:1 along the run and over three rows across it: a rule a fraction of a degree off
     # level steps by a row every few hundred pixels, and is still one run
     pooled = np.ascontiguousarray(cv2.dilate(padded, np.ones((3, RUN_POOL), np.uint8), anchor=(0, 1))[:, ::RUN_POOL])
+    shear = None
+    if slant:
+        # a rule leaning up to the right rises RUN_POOL * tan(slant) rows per pooled column
+        k = RUN_POOL * float(np.tan(np.deg2rad(slant)))
+        cols = pooled.shape[1]
+        rise = abs(k) * (cols - 1)
+        shear = np.float32([[1, 0, 0], [k, 1, rise if k < 0 else 0.0]])
+        pooled = cv2.warpAffine(pooled, shear, (cols, h + int(np.ceil(rise)) + 1), flags=cv2.INTER_NEAREST)
     rect = cv2.getStructuringElement
+    span = max(2, length // RUN_POOL)
+    # a rule is ink nearly all along (gaps are faint spots); a row of digits, bridged from one
+    # digit to the next, is not: the run must be RUN_FILL ink over its whole length
+    fill = cv2.blur(pooled, (span, 1), borderType=cv2.BORDER_CONSTANT)
     pooled = cv2.morphologyEx(pooled, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (max(2, bridge // RUN_POOL + 1), 1)))
-    pooled = cv2.morphologyEx(pooled, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (max(2, length // RUN_POOL), 1)))
+    pooled = cv2.morphologyEx(pooled, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (span, 1)))
+    dense = cv2.threshold(fill, int(255 * RUN_FILL), 255, cv2.THRESH_BINARY)[1]
+    pooled = cv2.bitwise_and(pooled, cv2.dilate(dense, rect(cv2.MORPH_RECT, (span, 1))))
+    if shear is not None:
+        pooled = cv2.warpAffine(pooled, shear, (pooled.shape[1], h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
     up = cv2.resize(pooled, (wp, h), interpolation=cv2.INTER_NEAREST)
     return cv2.bitwise_and(up[:, :w] if wp != w else up, mask)
 
@@ -124,41 +143,14 @@ def rule_slant(mask: np.ndarray) -> float:
     return 0.0
 
 
-def _rotation(shape: tuple[int, int], degrees: float) -> tuple[np.ndarray, tuple[int, int]]:
-    """The affine map that turns an image of ``shape`` by ``degrees`` onto a canvas that holds it all."""
-    h, w = shape
-    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), degrees, 1.0)
-    c, s = abs(m[0, 0]), abs(m[0, 1])
-    nw, nh = int(np.ceil(w * c + h * s)), int(np.ceil(w * s + h * c))
-    m[0, 2] += nw / 2.0 - w / 2.0
-    m[1, 2] += nh / 2.0 - h / 2.0
-    return m, (nw, nh)
-
-
 def remove_rules(mask: np.ndarray) -> np.ndarray:
-    """Remove ruled lines from an ink mask, level or leaning up to RULE_SLANT degrees.
-
-    Leaning rules are removed on the mask turned level: what :func:`remove_lines` takes away
-    there is turned back and taken from the mask as it was, so strokes away from the rules keep
-    every pixel.
-    """
+    """Remove ruled lines from an ink mask, level or leaning up to RULE_SLANT degrees (the lean
+    measured by :func:`rule_slant`, see :func:`remove_lines`)."""
     slant = rule_slant(mask)
-    if abs(slant) < RULE_LEVEL:
-        return remove_lines(mask)
-    h, w = mask.shape
-    m, size = _rotation((h, w), -slant)   # turned back by the lean: the rules come out level
-    level = cv2.warpAffine(mask, m, size, flags=cv2.INTER_NEAREST)
-    cleaned = remove_lines(level)
-    back = cv2.invertAffineTransform(m)
-    # turned back, a removed rule covers the pixels it touches at all (the turn there and back
-    # leaves steps along its edges); the ink that stays (crossing strokes) is kept where it lands
-    removed = cv2.warpAffine(cv2.subtract(level, cleaned), back, (w, h), flags=cv2.INTER_LINEAR)
-    kept = cv2.warpAffine(cleaned, back, (w, h), flags=cv2.INTER_LINEAR)
-    return cv2.bitwise_or(cv2.subtract(mask, cv2.threshold(removed, 0, 255, cv2.THRESH_BINARY)[1]),
-                          cv2.bitwise_and(mask, cv2.threshold(kept, 127, 255, cv2.THRESH_BINARY)[1]))
+    return remove_lines(mask, slant if abs(slant) >= RULE_LEVEL else 0.0)
 
 
-def remove_lines(mask: np.ndarray) -> np.ndarray:
+def remove_lines(mask: np.ndarray, slant: float = 0.0) -> np.ndarray:
     """Remove ruled lines (long, thin, horizontal or vertical) from an ink mask.
 
     A rule spans a large part of the frame and is only a few pixels thick; a digit's bar, even a
@@ -170,9 +162,10 @@ def remove_lines(mask: np.ndarray) -> np.ndarray:
     rect = cv2.getStructuringElement
     # thickness is measured across the run in the whole mask: where a stroke crosses the rule,
     # or along the edge of a thick bar, the ink is thick and stays
-    horiz = cv2.subtract(_long_runs(mask, max(int(w / RULE_FRACTION), 40), 21),
+    horiz = cv2.subtract(_long_runs(mask, max(int(w / RULE_FRACTION), 40), 21, slant),
                          cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, thin + 1))))
-    vert = cv2.subtract(cv2.transpose(_long_runs(cv2.transpose(mask), max(int(h / RULE_FRACTION), 40), 21)),
+    # a page's columns lean with its rows; in the transposed mask that lean turns the other way
+    vert = cv2.subtract(cv2.transpose(_long_runs(cv2.transpose(mask), max(int(h / RULE_FRACTION), 40), 21, -slant)),
                         cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (thin + 1, 1))))
     has_h, has_v = cv2.countNonZero(horiz) > 0, cv2.countNonZero(vert) > 0
     if not has_h and not has_v:
