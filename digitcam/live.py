@@ -254,7 +254,7 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
     fps_ema, ms_ema = 0.0, 0.0
     # what the last frame tells about the next: the lean of the page's lines (it is read levelled
     # by it) and the scale its digits call for (it is read in one look at it; none yet: two looks)
-    lean, scale = 0.0, None
+    lean, scale, rejected = 0.0, None, None
     number_run: dict[str, int] = {}   # number text -> consecutive frames it has been on screen
     last_time = time.perf_counter()
     start = last_time
@@ -301,8 +301,8 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
                         stats.numbers[n.text] = stats.numbers.get(n.text, 0) + 1
                 else:
                     roi = tracker.region() if stats.frames % FULL_EVERY else None
-                    result = recognizer(image, tilt=lean, scale=scale, roi=roi)
-                    lean, scale = result.tilt, result.next_scale
+                    result = recognizer(image, tilt=lean, scale=scale, roi=roi, rejected=rejected)
+                    lean, scale, rejected = result.tilt, result.next_scale, result.rejected_lean
                     tracker.frame_size = (result.width, result.height)
                     dets, numbers = grouping.read(tracker.update(result.detections))
                     stats.track_ids.update(t.id for t in tracker.steady(steady))

@@ -99,3 +99,20 @@ def test_live_reads_at_the_lean_it_is_given_in_one_pass(classifier, page):
     result = reader(image, tilt=30.0)
     assert result.timings["looks"] == 1 and abs(result.tilt - 30) < 6
     assert [n.text for n in result.numbers] == [n.text for n in reader(page.image).numbers]
+
+
+def test_a_lean_levelling_did_not_confirm_is_not_tried_again_on_the_next_frame(classifier, page, monkeypatch):
+    """Live passes on a lean that levelling did not confirm, so a page whose digits suggest one is
+    not read twice every frame; a new lean is still tried."""
+    import digitcam.engine.tilt as tilt
+
+    monkeypatch.setattr(tilt, "LEVEL_FAVOUR", -1e9)      # levelling never wins
+    reader = Recognizer(classifier)
+    image, _ = lean_page(page.image, 30)
+    first = reader(image)
+    assert first.tilt == 0.0 and first.rejected_lean is not None and abs(first.rejected_lean - 30) < 6
+    assert first.timings["looks"] >= 2
+    again = reader(image, rejected=first.rejected_lean)
+    assert again.timings["looks"] == 1 and again.rejected_lean == first.rejected_lean
+    other = reader(image, rejected=first.rejected_lean - 25)
+    assert other.timings["looks"] >= 2

@@ -106,13 +106,16 @@ class Recognizer:
                                                   "proposed": float(proposed), "hypotheses": float(len(batch))})
 
     def __call__(self, frame: np.ndarray, tilt: float | None = None, scale: float | None = None,
-                 roi: tuple[int, int, int, int] | None = None) -> Result:
+                 roi: tuple[int, int, int, int] | None = None, rejected: float | None = None) -> Result:
         """Read ``frame``. ``tilt``: the lean of its lines (degrees, counter-clockwise) when it is
         known, as live knows it from the frame before: the frame is read levelled by it, in one
         pass while the lean holds (a frame whose lean differs is read the ways it may be, once).
         ``scale``: likewise the working scale to read at, in
         one look (live passes each frame ``result.next_scale`` of the one before). ``roi``: read
-        only this part (x, y, w, h) of the frame, as live does around the digits it follows."""
+        only this part (x, y, w, h) of the frame, as live does around the digits it follows.
+        ``rejected``: a lean the frame before measured and read levelled without gain
+        (``result.rejected_lean``); live passes it on so that a page whose digits suggest a lean
+        that levelling does not confirm is not read twice every frame."""
         t0 = time.perf_counter()
         frame = np.asarray(frame)
         if frame.ndim < 2 or min(frame.shape[:2]) < 2:  # empty, 1-D or a single row: nothing to read
@@ -142,6 +145,11 @@ class Recognizer:
                 gray = view = orientation.rotate(gray, turn)
         sure = self._sure_boxes(look) if self.deskew else np.zeros((0, 4))
         residual = tilt_stage.lean_of(sure) if self.deskew else 0.0
+        lean = tilt_stage.fold(applied + residual)
+        skipped = None
+        if residual and rejected is not None and abs(tilt_stage.fold(lean - rejected)) < tilt_stage.BIN:
+            residual, skipped = 0.0, rejected   # tried on the frame before, and not kept
+        kept = False
         if residual:
             # the lines lean (scan), or lean otherwise than the frame before (live): read levelled
             # the ways the lean may be, and keep the reading that is surest
@@ -153,11 +161,14 @@ class Recognizer:
                 looks += n
                 if _sureness(other) + tilt_stage.LEVEL_FAVOUR > best:
                     look, applied, m, best = other, way, m2, _sureness(other)
+                    kept = True
+            skipped = None if kept else lean
         elif applied and len(sure) < 2:
             applied = 0.0   # nothing left to hold the lean by: read the next frame as it is
         t1 = time.perf_counter()
         result = self._result(look, gray.shape[1], gray.shape[0], m)
         result.tilt = round(applied, 1)
+        result.rejected_lean = skipped
         heights = np.array([look.batch.hyps[i].box[3] / look.scale for i in look.chosen])
         result.next_scale = scale_stage.next_scale(gray.shape, self.base_side, heights)
         if turn:
@@ -248,7 +259,8 @@ def _turned_back(result: Result, turn: int, width: int, height: int) -> Result:
     from dataclasses import replace
 
     back = lambda b: _clip(orientation.box_back(b, turn, width, height), width, height)  # noqa: E731
-    out = Result(width, height, rotation=turn, tilt=result.tilt, next_scale=result.next_scale)
+    out = Result(width, height, rotation=turn, tilt=result.tilt, next_scale=result.next_scale,
+                 rejected_lean=result.rejected_lean)
     out.detections = [replace(d, box=back(d.box)) for d in result.detections]
     out.numbers = [replace(n, box=back(n.box)) for n in result.numbers]
     return out
