@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitcam.engine.ink import DARK, LIGHT, binarize, backgrounds, remove_rules
+from digitcam.engine.ink import DARK, LIGHT, binarize, backgrounds, remove_lines, remove_rules
 
 MIN_PIECE_HEIGHT = 4   # pixels; a piece of a digit may be small (the dot of a broken 5's flag)
 MIN_PIECE_AREA = 6     # pixels of ink; less is sensor noise
@@ -93,7 +93,9 @@ def find_strokes(gray: np.ndarray, min_contrast: int = 14) -> tuple[Strokes, Str
     for pol, mask in ((DARK, masks[0]), (LIGHT, masks[1])):
         labels, stats = _components(mask)
         if _has_lines(stats, h, w):  # rules touching digits would glue them together: cut them out
-            mask = remove_rules(mask)
+            # ruled paper has dark rules, and they lean as the page does; a board's light lines
+            # (and the light grain of wood) are looked for level only
+            mask = remove_rules(mask) if pol == DARK else remove_lines(mask)
             labels, stats = _components(mask)
         size = (max(1, w // DENSITY_POOL), max(1, h // DENSITY_POOL))
         density = cv2.integral(cv2.resize(mask, size, interpolation=cv2.INTER_AREA), sdepth=cv2.CV_32S)
