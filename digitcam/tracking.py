@@ -78,6 +78,27 @@ class Tracker:
                 self._next_id += 1
         return self._shown()
 
+    def boxes(self) -> np.ndarray:
+        """(N, 4) boxes of the tracks, in their order."""
+        return np.array([t.box for t in self.tracks], np.float64).reshape(-1, 4)
+
+    def settled(self) -> bool:
+        """Whether every track has been seen long enough to be shown (none is still being confirmed)."""
+        return bool(self.tracks) and all(t.hits >= self.min_hits for t in self.tracks)
+
+    def carry(self, shifts: np.ndarray) -> list[Detection]:
+        """A frame not read by the engine: each track moved by its digit's measured motion
+        (``shifts`` (N, 2) in the order of :meth:`boxes`; NaN: unknown, coast on its velocity).
+        Nothing is voted and nothing is missed; returns the detections to show."""
+        for t, step in zip(self.tracks, np.asarray(shifts, np.float64).reshape(-1, 2)):
+            if np.all(np.isfinite(step)):
+                t.box = t.box + np.array([step[0], step[1], 0.0, 0.0])
+                t.velocity = 0.5 * t.velocity + 0.5 * step
+            else:
+                t.box = t.predicted()
+        self.tracks = [t for t in self.tracks if self._inside(t.box)]
+        return self._shown()
+
     def _affinity(self, pred: np.ndarray, boxes: np.ndarray, gate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pair scores (overlap with the prediction, or nearness of centres within the gate) and
         which pairs may match at all."""
