@@ -162,22 +162,32 @@ def build(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothe
         if w <= SPLIT_FROM * h or max_pieces <= 0:
             continue
         x0 = x - px  # the box's columns inside the padded mask
-        box_mask = mask[:, x0:x0 + w]
-        bounds = [0, *cut_candidates(box_mask, h), w]
+        box_mask, box_patch = mask[:, x0:x0 + w], patch[:, x0:x0 + w]
+        # a big region (a page's edge, a close-up) is cut on a copy shrunk as normalising would
+        # shrink it anyway: its pieces cost what a small region's do
+        f = min(1.0, NORMALISE_MAX / max(mask.shape))
+        if f < 1.0:
+            size = (max(1, int(round(w * f))), max(1, int(round(mask.shape[0] * f))))
+            box_mask = (cv2.resize(box_mask, size, interpolation=cv2.INTER_AREA) > 40).view(np.uint8) * np.uint8(255)
+            box_patch = cv2.resize(box_patch, size, interpolation=cv2.INTER_AREA)
+        hs, ws = h * f, box_mask.shape[1]
+        bounds = [0, *cut_candidates(box_mask, int(round(hs))), ws]
         spans = [(i, j) for i in range(len(bounds) - 1) for j in range(i + 1, len(bounds))
                  if (i, j) != (0, len(bounds) - 1)  # the whole region is already a hypothesis
-                 and PIECE_WIDTH[0] * h <= bounds[j] - bounds[i] <= PIECE_WIDTH[1] * h]
+                 and PIECE_WIDTH[0] * hs <= bounds[j] - bounds[i] <= PIECE_WIDTH[1] * hs]
         # the pieces most like one digit's width first, as many as the budgets allow
-        spans.sort(key=lambda ij: abs(bounds[ij[1]] - bounds[ij[0]] - 0.6 * h))
+        spans.sort(key=lambda ij: abs(bounds[ij[1]] - bounds[ij[0]] - 0.6 * hs))
         for i, j in spans[: min(max_pieces, MAX_REGION_PIECES)]:
             a, b = bounds[i], bounds[j]
             sub = box_mask[:, a:b]
             ys, xs = np.nonzero(sub)
             if ys.size == 0:
                 continue
-            box = (x + a + int(xs.min()), py + int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+            bx0, by0 = int((a + xs.min()) / f), int(ys.min() / f)
+            bx1, by1 = int(np.ceil((a + xs.max() + 1) / f)), int(np.ceil((ys.max() + 1) / f))
+            box = (x + bx0, py + by0, max(1, min(bx1, w) - bx0), max(1, by1 - by0))
             all_hyps.append(Hypothesis(box, hyp.polarity, hyp.members, hyp.ink, parent, i, j, len(bounds) - 1))
-            digits.append(_normalised(patch[:, x0 + a:x0 + b], sub))
+            digits.append(_normalised(box_patch[:, a:b], sub))
             contrast.append(level)
             max_pieces -= 1
     if not all_hyps:
