@@ -17,17 +17,18 @@ PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 
 # measured with the shipped model (README, "Figures"); floors a little under the measurement.
 # Round 2, third session (2026-12-02), scan's defaults (--rotation auto): MNIST 99.67%; photos
-# F1 0.919, precision 0.939, recall 0.900; per kind canvas 1.000, cluttered 0.888, photo_paper
-# 0.960, webcam 0.750, whiteboard 0.682; false digits 0.58 per photo, 1.54 per painted-out photo,
-# 0.18 per digit-free photo; true boxes alone 93.0%. Every floor rose or stayed against the second
+# F1 0.919, precision 0.941, recall 0.899; per kind canvas 1.000, cluttered 0.885, photo_paper
+# 0.960, webcam 0.750, whiteboard 0.690; false digits 0.56 per photo, 1.49 per painted-out photo,
+# 0.09 per digit-free photo; true boxes alone 93.0%. Every floor rose or stayed against the second
 # session's (F1 0.898): both model heads decide together, digits inside words of letters are
-# dropped (whiteboard), leaning rules are removed, and 0, 1 and 8 no longer turn a photo of coins.
+# dropped (whiteboard), leaning rules are removed, 0, 1 and 8 no longer turn a photo of coins, and
+# the prefilter was refitted on this engine's hypotheses.
 MNIST_TEST = 0.996
 OVERALL = {"f1": 0.91, "precision": 0.93, "recall": 0.89}
 PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.87, "photo_paper": 0.95, "webcam": 0.74, "whiteboard": 0.67}
 MAX_FALSE_PER_IMAGE = 0.65
 MAX_FALSE_PER_PAINTED_OUT_PHOTO = 1.6
-MAX_FALSE_PER_NEGATIVE_PHOTO = 0.25
+MAX_FALSE_PER_NEGATIVE_PHOTO = 0.15
 MIN_CROP_ACCURACY = 0.93
 
 
@@ -67,7 +68,7 @@ def test_engine_on_the_labelled_real_photos(negatives):
 
 
 # the dev photos turned (pixels and boxes), read with scan's default --rotation auto (measured:
-# 0.885, 0.872 and 0.873 at 90, 180 and 270 degrees, against 0.919 upright)
+# 0.887, 0.876 and 0.876 at 90, 180 and 270 degrees, against 0.919 upright)
 TURNED_F1 = {90: 0.88, 180: 0.86}
 
 
