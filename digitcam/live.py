@@ -311,14 +311,15 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
                     # the engine reads every READ_EVERY-th frame (the whole frame every FULL_EVERY-th,
                     # else the part around the digits followed), and every frame while a digit is
                     # new; between, the digits followed are carried along by the image's motion
-                    gray = flow.small(to_gray(image))
+                    full = to_gray(image)          # once: for the flow and for the engine
+                    gray = flow.small(full)
                     if stats.frames % READ_EVERY and stats.frames % FULL_EVERY and tracker.settled() and moved_from is not None:
                         began = time.perf_counter()
                         shown = tracker.carry(flow.shifts(moved_from, gray, tracker.boxes()))
                         result = Result(image.shape[1], image.shape[0], timings={"total": (time.perf_counter() - began) * 1e3})
                     else:
                         roi = tracker.region() if stats.frames % FULL_EVERY else None
-                        result = recognizer(image, tilt=lean, scale=scale, roi=roi, rejected=rejected)
+                        result = recognizer(full, tilt=lean, scale=scale, roi=roi, rejected=rejected)
                         lean, scale, rejected = result.tilt, result.next_scale, result.rejected_lean
                         tracker.frame_size = (result.width, result.height)
                         shown = tracker.update(result.detections)

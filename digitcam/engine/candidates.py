@@ -79,7 +79,7 @@ def join_matrix(boxes: np.ndarray) -> np.ndarray:
     return join
 
 
-def _roots(n: int, edges: np.ndarray) -> np.ndarray:
+def roots(n: int, edges: np.ndarray) -> np.ndarray:
     """Union-find over ``edges`` (E, 2): the root of each of ``n`` nodes."""
     parent = np.arange(n)
 
@@ -114,15 +114,15 @@ def chained_groups(boxes: np.ndarray, join: np.ndarray) -> list[np.ndarray]:
     out = []
     if n == 0 or not join.any():
         return out
-    out.extend(g for g in _split_by(_roots(n, np.argwhere(np.triu(join)))) if 3 <= len(g) <= MAX_GROUP)
+    out.extend(g for g in _split_by(roots(n, np.argwhere(np.triu(join)))) if 3 <= len(g) <= MAX_GROUP)
     members = [np.array([i]) for i in range(n)]
     cur = boxes.astype(np.float64)
     for _ in range(6):
         j = join_matrix(cur)
         if not j.any():
             break
-        roots = _roots(len(members), np.argwhere(np.triu(j)))
-        _, part = np.unique(roots, return_inverse=True)
+        root = roots(len(members), np.argwhere(np.triu(j)))
+        _, part = np.unique(root, return_inverse=True)
         members = [members[g[0]] if len(g) == 1 else np.concatenate([members[i] for i in g]) for g in _split_by(part)]
         lo = np.full((len(members), 2), np.inf)
         hi = np.full((len(members), 2), -np.inf)

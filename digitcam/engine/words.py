@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from digitcam.engine.candidates import roots
 from digitcam.engine.components import Strokes
 from digitcam.engine.crops import Batch
 
@@ -46,23 +47,6 @@ def _links(boxes: np.ndarray) -> np.ndarray:
     return link
 
 
-def _runs(link: np.ndarray) -> np.ndarray:
-    """The run (connected component of ``link``) each node belongs to."""
-    n = len(link)
-    run = np.full(n, -1)
-    for s in range(n):
-        if run[s] >= 0:
-            continue
-        run[s] = s
-        stack = [s]
-        while stack:
-            i = stack.pop()
-            for j in np.flatnonzero(link[i] & (run < 0)):
-                run[j] = s
-                stack.append(int(j))
-    return run
-
-
 def drop_letters(batch: Batch, chosen: list[int], strokes: tuple[Strokes, Strokes]) -> list[int]:
     """``chosen`` without the digits that sit in runs of ink made mostly of non-digits."""
     if not chosen:
@@ -79,7 +63,7 @@ def drop_letters(batch: Batch, chosen: list[int], strokes: tuple[Strokes, Stroke
             continue
         digit_boxes = np.array([batch.hyps[chosen[k]].box for k in mine], np.float64)
         boxes = np.concatenate([digit_boxes, st[:, :4].astype(np.float64)])
-        run = _runs(_links(boxes))
+        run = roots(len(boxes), np.argwhere(np.triu(_links(boxes))))
         is_digit = np.arange(len(boxes)) < len(mine)
         for r in np.unique(run[:len(mine)]):
             in_run = run == r
