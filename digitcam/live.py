@@ -28,7 +28,7 @@ WINDOW = "digitcam live"
 QUIT_KEYS = {ord("q"), ord("Q"), 27}
 READ_EVERY = 4         # frames: once its digits are settled, the engine reads every fourth frame;
                        # between, the digits followed move with the image's optical flow
-                       # (digitcam.flow: a few ms, not tens). Bench video: 8.8 -> 28-34 frames/s,
+                       # (digitcam.flow: a few ms, not tens). Bench video: 8.8 -> 20-38 frames/s,
                        # digits shown right 98.2% -> 99.9-100% (two other videos: as right as
                        # reading every frame, at 1.6 and 2.4 times the rate)
 FULL_EVERY = 12        # frames: the frames read show only the part around the digits followed;
