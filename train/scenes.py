@@ -28,6 +28,7 @@ from digitcam.synth import fabric, stripes, wood
 
 POSITIVE_IOU = 0.7   # a hypothesis this close to one true digit is that digit
 NEGATIVE_IOU = 0.45  # under this with every true digit, it is "not a digit"; between: not used
+HIDDEN = 0.1         # a digit this much under a hand is labelled -1: not trained on either way
 SIZES = [(480, 640), (540, 720), (600, 800), (720, 1280), (768, 1024)]
 
 # Held out of training, for `digitcam eval --negatives`: the cat, the camera man, Grace Hopper,
@@ -36,6 +37,13 @@ TRAIN_PHOTOS = ("astronaut", "coffee", "rocket", "brick", "grass", "gravel", "mo
                 "immunohistochemistry", "cell", "retina", "horse", "binary_blobs", "colorwheel")
 
 LETTERS = "ABCDEFGHKLMNPRTUVWXYZabcdefghkmnprstuvwxyz"
+# Words as they are written on boards and pages: their o, l, i, s, b, g and z are shaped like
+# 0, 1, 5, 6, 9 and 2, and only the letters around them say they are no digits.
+WORDS = ("solution", "system", "consistent", "column", "total", "sold", "school", "example", "lesson",
+         "is", "also", "does", "list", "bottle", "zoo", "size", "go", "log", "sin", "cos", "lim",
+         "Row", "Echelon", "REDUCE", "SOLVE", "ISO", "OIL", "BOSS", "LOGS", "note", "goal", "blog",
+         "Questions", "Solutions", "Lecture", "slope", "points", "tools", "loss", "bills", "soil",
+         "Hello", "world", "good", "looks", "Oslo", "Bob", "Lisa", "Zoe", "sizes", "globe", "lots")
 SYMBOLS = "+-=()[]<>/*%#&?:;.,!"
 FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX,
          cv2.FONT_HERSHEY_PLAIN)
@@ -45,7 +53,7 @@ SCRIPT = (cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX)
 @dataclass
 class Scene:
     image: np.ndarray                                  # uint8 BGR
-    boxes: list[tuple[int, int, int, int, int]] = field(default_factory=list)  # x, y, w, h, label
+    boxes: list[tuple[int, int, int, int, int]] = field(default_factory=list)  # x, y, w, h, label (-1: under a hand)
 
 
 @lru_cache(maxsize=1)
@@ -178,7 +186,7 @@ def _digit_ink(digit: np.ndarray, height: int, rng: np.random.Generator) -> np.n
         return None
     d = digit[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
     s = height / d.shape[0] * rng.uniform(0.95, 1.05)
-    w = max(1, int(round(d.shape[1] * s * rng.uniform(0.65, 1.25))))  # narrow and broad hands
+    w = max(1, int(round(d.shape[1] * s * rng.uniform(0.4 if rng.random() < 0.25 else 0.65, 1.25))))  # narrow and broad hands
     big = cv2.resize(d, (w, max(1, int(round(d.shape[0] * s)))), interpolation=cv2.INTER_CUBIC)
     if rng.random() < 0.3:  # slant
         sh = rng.uniform(-0.25, 0.25)
@@ -213,8 +221,11 @@ def _place(page: Page, ink: np.ndarray, x: int, y: int, darkness: float, label: 
 
 def _text(page: Page, rng: np.random.Generator, x: int, y: int, height: int, script: bool, n: int) -> int:
     """Printed or script letters and symbols (never digits) at (x, y): returns the end x."""
-    chars = LETTERS + (SYMBOLS if rng.random() < 0.5 else "")
-    text = "".join(chars[int(rng.integers(len(chars)))] if rng.random() > 0.15 else " " for _ in range(n))
+    if rng.random() < 0.4:   # words, with the letters that look like digits
+        text = " ".join(WORDS[int(rng.integers(len(WORDS)))] for _ in range(max(1, n // 4)))
+    else:
+        chars = LETTERS + (SYMBOLS if rng.random() < 0.5 else "")
+        text = "".join(chars[int(rng.integers(len(chars)))] if rng.random() > 0.15 else " " for _ in range(n))
     font = int(rng.choice(SCRIPT if script else FONTS))
     scale = height / 22.0
     thick = max(1, int(height / rng.uniform(8, 16)))
@@ -276,7 +287,7 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
                 sloppy = rng.random() < 0.35  # a hand whose digits vary in size along the line
                 for _ in range(int(rng.integers(1, 6))):
                     d, lab = next_digit()
-                    ink = _digit_ink(d, int(line_h * (rng.uniform(0.6, 1.7) if sloppy else rng.uniform(0.85, 1.1))), rng)
+                    ink = _digit_ink(d, int(line_h * (rng.uniform(0.6, 2.1) if sloppy else rng.uniform(0.85, 1.1))), rng)
                     if ink is None:
                         continue
                     top = y + int(rng.integers(-line_h // 10 - 1, line_h // 10 + 2))
@@ -328,8 +339,8 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
                 _text(page, rng, int(rng.integers(0, w // 2)), int(rng.integers(0, h - 30)), int(dh * 0.7), rng.random() < 0.5, int(rng.integers(2, 8)))
 
 
-def _hand(img: np.ndarray, rng: np.random.Generator) -> None:
-    """A hand (palm and fingers) over the frame, in a skin tone."""
+def _hand(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A hand (palm and fingers) over the frame, in a skin tone; returns how much it covers each pixel."""
     h, w = img.shape[:2]
     tone = np.array([rng.uniform(60, 190), rng.uniform(90, 200), rng.uniform(140, 240)], np.float32)
     edge = int(rng.integers(4))
@@ -344,6 +355,7 @@ def _hand(img: np.ndarray, rng: np.random.Generator) -> None:
     soft = cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), 2)[..., None]
     shade = 1 + 0.15 * cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 8)[..., None]
     img[:] = img * (1 - soft) + tone * shade * soft
+    return soft[..., 0]
 
 
 def render_scene(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
@@ -385,7 +397,9 @@ def render_scene(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
             if x0 >= 0 and y0 >= 0 and x1 <= w and y1 <= h:
                 boxes.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0), lab))
     if rng.random() < 0.2:
-        _hand(img, rng)
+        cover = _hand(img, rng)
+        # a digit the hand hides in part is neither taught as a digit nor as "not a digit"
+        boxes = [(x, y, bw, bh, lab if cover[y:y + bh, x:x + bw].mean() < HIDDEN else -1) for x, y, bw, bh, lab in boxes]
     gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
     light = 1 + rng.uniform(-0.25, 0.25) * (gx / w - 0.5) * 2 + rng.uniform(-0.25, 0.25) * (gy / h - 0.5) * 2
     if rng.random() < 0.25:  # a soft shadow across part of the frame

@@ -30,6 +30,7 @@ MIN_LETTER_ASPECT = 0.2  # narrower: a bar (an l, a missed 1, the side of a box)
 MAX_OVERLAP = 0.3    # side by side: neighbours share at most this much of the narrower's width
                      # (a box drawn around a digit encloses it; letters of a word stand in a row)
 MIN_LETTERS = 2      # one stroke beside a digit is a variable (5x) or a digit missed, not a word
+LETTER_SHARE = 1.0   # a run is a word when its letters number at least this times its digits
 
 
 def _links(boxes: np.ndarray) -> np.ndarray:
@@ -68,7 +69,7 @@ def drop_letters(batch: Batch, chosen: list[int], strokes: tuple[Strokes, Stroke
         for r in np.unique(run[:len(mine)]):
             in_run = run == r
             letters = np.count_nonzero(in_run & ~is_digit)
-            if letters >= max(MIN_LETTERS, np.count_nonzero(in_run & is_digit)):
+            if letters >= max(MIN_LETTERS, LETTER_SHARE * np.count_nonzero(in_run & is_digit)):
                 for k in np.flatnonzero(in_run[:len(mine)]):
                     keep[mine[k]] = False
     return [i for i, k in zip(chosen, keep) if k]
