@@ -399,7 +399,8 @@ def render_scene(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
     if rng.random() < 0.2:
         cover = _hand(img, rng)
         # a digit the hand hides in part is neither taught as a digit nor as "not a digit"
-        boxes = [(x, y, bw, bh, lab if cover[y:y + bh, x:x + bw].mean() < HIDDEN else -1) for x, y, bw, bh, lab in boxes]
+        boxes = [(x, y, bw, bh, lab if bw and bh and cover[y:y + bh, x:x + bw].mean() < HIDDEN else -1)
+                 for x, y, bw, bh, lab in boxes]
     gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
     light = 1 + rng.uniform(-0.25, 0.25) * (gx / w - 0.5) * 2 + rng.uniform(-0.25, 0.25) * (gy / h - 0.5) * 2
     if rng.random() < 0.25:  # a soft shadow across part of the frame
