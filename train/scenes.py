@@ -3,7 +3,7 @@
 Each scene is a camera-sized image: a page (white, off-white, a yellow sticky note, a whiteboard,
 or a dark canvas or chalkboard with light ink) lying flat or held at an angle in front of a
 backdrop (photographs shipped by scikit-image and matplotlib, wood planks, fabric, stripes,
-a dark desk), sometimes with a hand over its edge. On the page, MNIST training digits in one of
+a dark desk), sometimes lying on the desk seen at a low angle, sometimes with a hand over its edge. On the page, MNIST training digits in one of
 several layouts: numbers in rows, stacked columns, a sudoku grid, touching pairs, scattered
 singles, one large digit; in pen, marker, pencil or chalk, small or large; on plain, ruled or
 squared paper; among printed text, script letters, maths symbols, boxes and underlines. Some
@@ -382,7 +382,11 @@ def render_scene(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
             scale = rng.uniform(0.6, 1.05) * min(h / ph, w / pw)
             c, s = np.cos(angle) * scale, np.sin(angle) * scale
             centre = np.array([w * rng.uniform(0.3, 0.7), h * rng.uniform(0.3, 0.7)])
-            pts = (src - [pw / 2, ph / 2]) @ np.array([[c, s], [-s, c]], np.float32) + centre
+            local = src - [pw / 2, ph / 2]
+            if rng.random() < 0.2:  # a page lying on the desk, seen at a low angle: squashed, far edge shorter
+                local[:, 1] *= rng.uniform(0.3, 0.7)
+                local[:2, 0] *= rng.uniform(0.7, 0.95)
+            pts = local @ np.array([[c, s], [-s, c]], np.float32) + centre
             pts += rng.normal(0, 0.04, (4, 2)) * [pw * scale, ph * scale]
             m = cv2.getPerspectiveTransform(src, pts.astype(np.float32))
             warped = cv2.warpPerspective(page.img, m, (w, h), flags=cv2.INTER_LINEAR)
