@@ -125,33 +125,46 @@ RULE_LEVEL = 0.5    # degrees: lines leaning less than this are taken as level
 RULE_STEP = 0.25    # degrees: the resolution of the lean's search
 
 
-def rule_slant(mask: np.ndarray) -> float:
-    """The lean (degrees, counter-clockwise) of the longest straight rules in an ink mask, within
-    +-RULE_SLANT, from a Hough transform of the mask pooled 4:1 (a page held up is never level,
-    and a rule leaning 2 degrees breaks into short steps that no level run finds). Rows are
-    searched first; a mask with only columns of rules gives their lean instead; 0.0 for none."""
+def _leans(mask: np.ndarray) -> tuple[float | None, float | None]:
+    """The lean (degrees, counter-clockwise) of the longest straight rows of rules in an ink mask,
+    and that of its columns measured in the transposed mask, each within +-RULE_SLANT; None where
+    there are none. From a Hough transform of the mask pooled 4:1 (a page held up is never level,
+    and a rule leaning 2 degrees breaks into short steps that no level run finds)."""
     h, w = mask.shape
     small = cv2.resize(mask, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
     small = cv2.threshold(small, 40, 255, cv2.THRESH_BINARY)[1]
     slant = np.deg2rad(RULE_SLANT)
-    for img, sign in ((small, 1.0), (cv2.transpose(small), -1.0)):
+    out = []
+    for img in (small, cv2.transpose(small)):
         votes = max(10, img.shape[1] // 4)   # a rule spans at least a quarter of the frame
         lines = cv2.HoughLines(img, 1, np.deg2rad(RULE_STEP), votes, min_theta=np.pi / 2 - slant,
                                max_theta=np.pi / 2 + slant)
-        if lines is not None and len(lines):
-            return sign * float(90.0 - np.rad2deg(lines[0][0][1]))
-    return 0.0
+        out.append(float(90.0 - np.rad2deg(lines[0][0][1])) if lines is not None and len(lines) else None)
+    return out[0], out[1]
+
+
+def rule_slant(mask: np.ndarray) -> float:
+    """The lean (degrees, counter-clockwise) of the longest straight rules in an ink mask: of its
+    rows, or where it has only columns, theirs; 0.0 for none (see :func:`_leans`)."""
+    rows, cols = _leans(mask)
+    return rows if rows is not None else (-cols if cols is not None else 0.0)
 
 
 def remove_rules(mask: np.ndarray) -> np.ndarray:
-    """Remove ruled lines from an ink mask, level or leaning up to RULE_SLANT degrees (the lean
-    measured by :func:`rule_slant`, see :func:`remove_lines`)."""
-    slant = rule_slant(mask)
-    return remove_lines(mask, slant if abs(slant) >= RULE_LEVEL else 0.0)
+    """Remove ruled lines from an ink mask, level or leaning up to RULE_SLANT degrees.
+
+    Rows and columns are measured apart: a page held up in perspective leans its columns
+    otherwise than its rows, and a run at the rows' lean misses a column by a degree off it."""
+    rows, cols = _leans(mask)
+    level = lambda a: a if a is not None and abs(a) >= RULE_LEVEL else 0.0  # noqa: E731
+    if rows is None and cols is not None:
+        rows = -cols
+    return remove_lines(mask, level(rows), None if cols is None else level(cols))
 
 
-def remove_lines(mask: np.ndarray, slant: float = 0.0) -> np.ndarray:
-    """Remove ruled lines (long, thin, horizontal or vertical) from an ink mask.
+def remove_lines(mask: np.ndarray, slant: float = 0.0, column_slant: float | None = None) -> np.ndarray:
+    """Remove ruled lines (long, thin, horizontal or vertical) from an ink mask; rows leaning
+    ``slant`` degrees, columns ``column_slant`` in the transposed mask (default: as the rows).
 
     A rule spans a large part of the frame and is only a few pixels thick; a digit's bar, even a
     long one in a close-up, is shorter or thicker. Small gaps (noise, faint print) are bridged
@@ -165,7 +178,8 @@ def remove_lines(mask: np.ndarray, slant: float = 0.0) -> np.ndarray:
     horiz = cv2.subtract(_long_runs(mask, max(int(w / RULE_FRACTION), 40), 21, slant),
                          cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, thin + 1))))
     # a page's columns lean with its rows; in the transposed mask that lean turns the other way
-    vert = cv2.subtract(cv2.transpose(_long_runs(cv2.transpose(mask), max(int(h / RULE_FRACTION), 40), 21, -slant)),
+    col = -slant if column_slant is None else column_slant
+    vert = cv2.subtract(cv2.transpose(_long_runs(cv2.transpose(mask), max(int(h / RULE_FRACTION), 40), 21, col)),
                         cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (thin + 1, 1))))
     has_h, has_v = cv2.countNonZero(horiz) > 0, cv2.countNonZero(vert) > 0
     if not has_h and not has_v:
