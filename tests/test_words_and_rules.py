@@ -200,3 +200,28 @@ def test_squared_paper_in_perspective_loses_rows_and_columns_that_lean_apart(row
     assert all(b[2] < 60 and b[3] < 60 for b in inner), inner          # no long rule survives
     assert any(abs(b[0] + b[2] / 2 - 640) < 10 and abs(b[1] + b[3] / 2 - 360) < 10 for b in inner), inner  # the 0 stays
     assert cv2.countNonZero(out) < 0.06 * cv2.countNonZero(mask)
+
+
+def test_a_turned_grid_in_front_of_level_floorboards_loses_its_lines():
+    """The long level gaps of floorboards behind a page outvote any one of its shorter rules; the
+    page's rules, turned with it, are still found (they outnumber the gaps) and removed."""
+    mask = np.zeros((720, 1280), np.uint8)
+    for y0 in range(60, 720, 150):                       # floorboard gaps across the whole frame
+        cv2.line(mask, (0, y0), (1279, y0), 255, 3)
+    grid = np.zeros((720, 1280), np.uint8)
+    for v in range(0, 2000, 40):
+        cv2.line(grid, (v, 0), (v, 1999), 255, 2)
+        cv2.line(grid, (0, v), (1999, v), 255, 2)
+    page = np.zeros((720, 1280), np.uint8)
+    cv2.rectangle(page, (300, 140), (1000, 580), 255, -1)
+    turn = cv2.getRotationMatrix2D((640, 360), -5.0, 1.0)
+    page = cv2.warpAffine(page, turn, (1280, 720), flags=cv2.INTER_NEAREST)
+    grid = cv2.warpAffine(grid, turn, (1280, 720), flags=cv2.INTER_NEAREST)
+    mask[page > 0] = grid[page > 0]                      # the page hides the boards behind it
+    cv2.circle(mask, (640, 360), 14, 255, 3)             # a 0 on the grid
+    out = remove_rules(mask)
+    out[page == 0] = 0                                   # only the page matters here
+    _, _, stats, _ = cv2.connectedComponentsWithStats(out)
+    s = stats[1:][stats[1:, 4] > 30]
+    assert all(b[2] < 60 and b[3] < 60 for b in s), s   # no rule of the page survives
+    assert any(abs(b[0] + b[2] / 2 - 640) < 10 and abs(b[1] + b[3] / 2 - 360) < 10 for b in s), s

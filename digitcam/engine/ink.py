@@ -125,11 +125,36 @@ RULE_LEVEL = 0.5    # degrees: lines leaning less than this are taken as level
 RULE_STEP = 0.25    # degrees: the resolution of the lean's search
 
 
-def _leans(mask: np.ndarray) -> tuple[float | None, float | None]:
-    """The lean (degrees, counter-clockwise) of the longest straight rows of rules in an ink mask,
-    and that of its columns measured in the transposed mask, each within +-RULE_SLANT; None where
-    there are none. From a Hough transform of the mask pooled 4:1 (a page held up is never level,
-    and a rule leaning 2 degrees breaks into short steps that no level run finds)."""
+LEAN_LINES = 24     # the lean most rules share is counted among this many strongest lines
+LEAN_SHARED = 3     # ... and taken where at least this many share it
+
+
+def _lean_of(lines: np.ndarray | None) -> list[float]:
+    """Leans (degrees) of Hough lines sorted by votes: the strongest line's, then the lean that
+    most others of the strongest LEAN_LINES share (within half a degree), where at least
+    LEAN_SHARED do and it is a degree or more from the first.
+
+    Both are kept: the one long edge of a table or a floorboard behind a page outvotes any one of
+    the page's shorter rules, while the page's rules may outnumber it (and vice versa). Removing
+    the lines at both leans costs one more run search, and the background's lines go too."""
+    if lines is None or not len(lines):
+        return []
+    bins = np.round(lines[:LEAN_LINES, 0, 1] / np.deg2rad(RULE_STEP)).astype(int)
+    out = [float(90.0 - bins[0] * RULE_STEP)]
+    rest = bins[np.abs(bins - bins[0]) * RULE_STEP > 1.0]
+    if len(rest):
+        near = np.array([np.count_nonzero(np.abs(rest - v) <= 2) for v in rest])
+        if near.max() >= LEAN_SHARED:
+            out.append(float(90.0 - rest[int(near.argmax())] * RULE_STEP))   # ties: the stronger line
+    return out
+
+
+def _leans(mask: np.ndarray) -> tuple[list[float], list[float]]:
+    """The leans (degrees, counter-clockwise) of the straight rows of rules in an ink mask, and
+    those of its columns measured in the transposed mask, each within +-RULE_SLANT (see
+    :func:`_lean_of`; empty where there are none). From a Hough transform of the mask pooled 4:1
+    (a page held up is never level, and a rule leaning 2 degrees breaks into short steps that no
+    level run finds)."""
     h, w = mask.shape
     small = cv2.resize(mask, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
     small = cv2.threshold(small, 40, 255, cv2.THRESH_BINARY)[1]
@@ -139,15 +164,25 @@ def _leans(mask: np.ndarray) -> tuple[float | None, float | None]:
         votes = max(10, img.shape[1] // 4)   # a rule spans at least a quarter of the frame
         lines = cv2.HoughLines(img, 1, np.deg2rad(RULE_STEP), votes, min_theta=np.pi / 2 - slant,
                                max_theta=np.pi / 2 + slant)
-        out.append(float(90.0 - np.rad2deg(lines[0][0][1])) if lines is not None and len(lines) else None)
+        out.append(_lean_of(lines))
     return out[0], out[1]
 
 
+def _runs_at(mask: np.ndarray, thin: np.ndarray, length: int, leans: tuple[float, ...]) -> np.ndarray:
+    """Long runs (see :func:`_long_runs`) at each of ``leans``, together: at the first in ``mask``,
+    at the others in its ``thin`` ink only (a second lean may be that of a row of printed words,
+    long too but thick where its letters are; a rule is thin all along)."""
+    out = _long_runs(mask, length, 21, leans[0])
+    for a in leans[1:]:
+        out = cv2.bitwise_or(out, _long_runs(thin, length, 21, a))
+    return out
+
+
 def rule_slant(mask: np.ndarray) -> float:
-    """The lean (degrees, counter-clockwise) of the longest straight rules in an ink mask: of its
+    """The lean (degrees, counter-clockwise) of the longest straight rule in an ink mask: of its
     rows, or where it has only columns, theirs; 0.0 for none (see :func:`_leans`)."""
     rows, cols = _leans(mask)
-    return rows if rows is not None else (-cols if cols is not None else 0.0)
+    return rows[0] if rows else (-cols[0] if cols else 0.0)
 
 
 def remove_rules(mask: np.ndarray) -> np.ndarray:
@@ -156,15 +191,17 @@ def remove_rules(mask: np.ndarray) -> np.ndarray:
     Rows and columns are measured apart: a page held up in perspective leans its columns
     otherwise than its rows, and a run at the rows' lean misses a column by a degree off it."""
     rows, cols = _leans(mask)
-    level = lambda a: a if a is not None and abs(a) >= RULE_LEVEL else 0.0  # noqa: E731
-    if rows is None and cols is not None:
-        rows = -cols
-    return remove_lines(mask, level(rows), None if cols is None else level(cols))
+    level = lambda leans: tuple(a if abs(a) >= RULE_LEVEL else 0.0 for a in leans) or (0.0,)  # noqa: E731
+    if not rows and cols:
+        rows = [-cols[0]]
+    return remove_lines(mask, level(rows), level(cols) if cols else None)
 
 
-def remove_lines(mask: np.ndarray, slant: float = 0.0, column_slant: float | None = None) -> np.ndarray:
+def remove_lines(mask: np.ndarray, slant: float | tuple[float, ...] = 0.0,
+                 column_slant: float | tuple[float, ...] | None = None) -> np.ndarray:
     """Remove ruled lines (long, thin, horizontal or vertical) from an ink mask; rows leaning
-    ``slant`` degrees, columns ``column_slant`` in the transposed mask (default: as the rows).
+    ``slant`` degrees (one lean or several), columns ``column_slant`` in the transposed mask
+    (default: as the rows, turned).
 
     A rule spans a large part of the frame and is only a few pixels thick; a digit's bar, even a
     long one in a close-up, is shorter or thicker. Small gaps (noise, faint print) are bridged
@@ -175,12 +212,14 @@ def remove_lines(mask: np.ndarray, slant: float = 0.0, column_slant: float | Non
     rect = cv2.getStructuringElement
     # thickness is measured across the run in the whole mask: where a stroke crosses the rule,
     # or along the edge of a thick bar, the ink is thick and stays
-    horiz = cv2.subtract(_long_runs(mask, max(int(w / RULE_FRACTION), 40), 21, slant),
-                         cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, thin + 1))))
-    # a page's columns lean with its rows; in the transposed mask that lean turns the other way
-    col = -slant if column_slant is None else column_slant
-    vert = cv2.subtract(cv2.transpose(_long_runs(cv2.transpose(mask), max(int(h / RULE_FRACTION), 40), 21, col)),
-                        cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (thin + 1, 1))))
+    rows = (slant,) if np.isscalar(slant) else tuple(slant)
+    cols = tuple(-a for a in rows) if column_slant is None else (
+        (column_slant,) if np.isscalar(column_slant) else tuple(column_slant))
+    thin_h = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, thin + 1))))
+    thin_v = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (thin + 1, 1))))
+    horiz = cv2.bitwise_and(_runs_at(mask, thin_h, max(int(w / RULE_FRACTION), 40), rows), thin_h)
+    # in the transposed mask a column's lean turns the other way
+    vert = cv2.bitwise_and(cv2.transpose(_runs_at(cv2.transpose(mask), cv2.transpose(thin_v), max(int(h / RULE_FRACTION), 40), cols)), thin_v)
     has_h, has_v = cv2.countNonZero(horiz) > 0, cv2.countNonZero(vert) > 0
     if not has_h and not has_v:
         return mask
