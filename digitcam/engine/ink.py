@@ -168,7 +168,7 @@ def _leans(mask: np.ndarray) -> tuple[list[float], list[float]]:
     return out[0], out[1]
 
 
-def _runs_at(mask: np.ndarray, thin: np.ndarray, length: int, leans: tuple[float, ...]) -> np.ndarray:
+def _runs_at(mask: np.ndarray, thin: np.ndarray | None, length: int, leans: tuple[float, ...]) -> np.ndarray:
     """Long runs (see :func:`_long_runs`) at each of ``leans``, together: at the first in ``mask``,
     at the others in its ``thin`` ink only (a second lean may be that of a row of printed words,
     long too but thick where its letters are; a rule is thin all along)."""
@@ -219,7 +219,8 @@ def remove_lines(mask: np.ndarray, slant: float | tuple[float, ...] = 0.0,
     thin_v = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (thin + 1, 1))))
     horiz = cv2.bitwise_and(_runs_at(mask, thin_h, max(int(w / RULE_FRACTION), 40), rows), thin_h)
     # in the transposed mask a column's lean turns the other way
-    vert = cv2.bitwise_and(cv2.transpose(_runs_at(cv2.transpose(mask), cv2.transpose(thin_v), max(int(h / RULE_FRACTION), 40), cols)), thin_v)
+    thin_t = cv2.transpose(thin_v) if len(cols) > 1 else None   # only a second lean looks at it
+    vert = cv2.bitwise_and(cv2.transpose(_runs_at(cv2.transpose(mask), thin_t, max(int(h / RULE_FRACTION), 40), cols)), thin_v)
     has_h, has_v = cv2.countNonZero(horiz) > 0, cv2.countNonZero(vert) > 0
     if not has_h and not has_v:
         return mask
