@@ -3,7 +3,7 @@
 import numpy as np
 
 from digitcam.train import scenes
-from digitcam.train.scenes import Page, label_hypotheses, render_scene
+from digitcam.train.scenes import label_hypotheses, render_scene
 
 
 def test_hypotheses_on_a_hidden_digit_are_not_trained_on():
@@ -34,19 +34,6 @@ def test_digits_under_a_hand_are_labelled_hidden_and_the_others_kept(mnist_sampl
         hidden += labels.count(-1)
         visible += sum(lab >= 0 for lab in labels)
     assert hidden > 0 and visible > 5 * hidden
-
-
-def test_words_are_written_with_the_letters_shaped_like_digits_and_never_labelled():
-    page = Page(np.full((200, 900, 3), 230.0, np.float32), np.zeros(3, np.float32), False)
-    rng = np.random.default_rng(0)
-    written = set()
-    for _ in range(40):
-        scenes._text(page, rng, 10, 80, 40, False, 12)
-    for word in scenes.WORDS:
-        written.update(word)
-    assert {"o", "l", "s", "i", "O", "S", "I"} <= written   # the words hold the look-alike letters
-    assert page.boxes == [] and page.masks == []             # text is never a digit in the truth
-    assert (page.img < 200).any()                            # and something was written
 
 
 def test_some_pages_lie_on_the_desk_seen_at_a_low_angle(mnist_sample):
