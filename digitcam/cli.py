@@ -175,6 +175,7 @@ def scan(
 def train(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the model (.keras); its .tflite, card and plots go beside it.")] = Path("digitcam_model.keras"),
     data: DataOpt = None,
+    extra_digits: Annotated[Optional[Path], typer.Option("--extra-digits", help="More real writers: USPS training digits (usps_train.npz: x_train (N, 16, 16), y_train), normalised as crops are and trained on beside MNIST's.")] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Maximum epochs (early stopping may end sooner).")] = 14,
     batch_size: Annotated[int, typer.Option(min=8, help="Samples per training step.")] = 128,
     learning_rate: Annotated[float, typer.Option(min=1e-6, help="Adam's starting learning rate (cosine decay to 2% of it).")] = 2e-3,
@@ -194,13 +195,16 @@ def train(
     from digitcam.train.pipeline import TrainConfig
     from digitcam.train.pipeline import train as run
 
+    if extra_digits is not None and not extra_digits.is_file():
+        raise DigitcamError(f"USPS digits not found at {extra_digits}; pass --extra-digits PATH to usps_train.npz", exit_code=2)
     if (limit and limit < 20000) or epochs < 4 or scenes < 400:
         err.print("[yellow]a short run:[/] it shows the pipeline works, but do not expect a usable model; with "
                   "--limit 1000 --epochs 2 expect well under 90% on MNIST test and a poor reader of photos. The shipped "
                   "model took all 60,000 digits, 1,600 scenes and 14 epochs (about 35 minutes on 2 cores).",
                   highlight=False, soft_wrap=True)
 
-    card = run(TrainConfig(output=output, data=str(data) if data else None, epochs=epochs, batch_size=batch_size,
+    card = run(TrainConfig(output=output, data=str(data) if data else None,
+                           extra_digits=str(extra_digits) if extra_digits else None, epochs=epochs, batch_size=batch_size,
                            learning_rate=learning_rate, seed=seed, patience=patience, limit=limit, resume=resume, force=force,
                            augment=AugmentConfig(scenes=scenes)), err)
     err.print(f"[bold green]test accuracy {card['test_accuracy']:.4f}[/] on {card['test_digits']} MNIST test digits, "

@@ -110,3 +110,45 @@ def test_failed_download_is_one_clear_error(tmp_path, monkeypatch):
         load_mnist()
     msg = str(info.value)
     assert "--data" in msg and ENV_VAR in msg and ".keras/datasets/mnist.npz" in msg
+
+
+def _usps_like(mnist_sample, n: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """USPS's layout: 16x16, ink bright on dark, each digit filling its box."""
+    import cv2
+
+    x, y = mnist_sample
+    out = []
+    for d in x[:n]:
+        ys, xs = np.nonzero(d > 30)
+        out.append(cv2.resize(d[ys.min():ys.max() + 1, xs.min():xs.max() + 1], (16, 16), interpolation=cv2.INTER_AREA))
+    return np.stack(out).astype(np.uint8), y[:n].astype(np.uint8)
+
+
+def test_usps_digits_become_mnist_like_and_readable(tmp_path, mnist_sample, classifier):
+    from digitcam.data import load_usps
+
+    x16, y = _usps_like(mnist_sample)
+    path = tmp_path / "usps_train.npz"
+    np.savez(path, x_train=x16, y_train=y)
+    x, labels = load_usps(path)
+    assert x.shape == (40, 28, 28) and x.dtype == np.uint8 and labels.dtype == np.int32
+    assert (labels == y).all()
+    ys, xs = np.nonzero(x[0] > 25)
+    assert 16 <= ys.max() - ys.min() + 1 <= 21 and xs.min() >= 3 and xs.max() <= 24   # a 20 px box, as MNIST's
+    assert x[:, 0].max() < 40 and x[:, :, 0].max() < 40                               # dark border, bright ink
+    pred = classifier.predict(x.astype(np.float32) / 255.0)[:, :10].argmax(axis=1)
+    assert (pred == labels).mean() >= 0.9                                             # still the same digits
+
+
+def test_bad_usps_files_are_one_clear_error(tmp_path):
+    from digitcam.data import load_usps
+
+    with pytest.raises(DigitcamError, match="--extra-digits"):
+        load_usps(tmp_path / "missing.npz")
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, x_train=np.zeros((3, 16, 16), np.uint8), y_train=np.array([1, 2, 12]))
+    with pytest.raises(DigitcamError, match="labels 0-9"):
+        load_usps(bad)
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(DigitcamError, match="cannot read USPS"):
+        load_usps(tmp_path / "junk.npz")

@@ -100,3 +100,21 @@ def test_train_cli_help_and_bad_data(tmp_path):
     assert proc.returncode == 0 and "--resume" in proc.stdout and "--data" in proc.stdout
     proc = run_cli("train", "--data", str(tmp_path / "missing.npz"), "--output", str(tmp_path / "x.keras"))
     assert_one_line_error(proc, 1, "MNIST data not found", "--data")
+    proc = run_cli("train", "--extra-digits", str(tmp_path / "usps.npz"), "--output", str(tmp_path / "x.keras"))
+    assert_one_line_error(proc, 2, "USPS digits not found", "--extra-digits")
+    assert not (tmp_path / "x.keras").exists()
+
+
+def test_extra_usps_digits_join_the_training_digits(tmp_path, small_npz, mnist_sample):
+    from rich.console import Console
+
+    from test_data import _usps_like
+
+    x16, y16 = _usps_like(mnist_sample, 40)
+    usps = tmp_path / "usps_train.npz"
+    np.savez(usps, x_train=x16, y_train=y16)
+    console = Console(record=True, width=200)
+    base = pipeline.build_datasets(quick(tmp_path / "a.keras", small_npz), Console(record=True, width=200))
+    more = pipeline.build_datasets(quick(tmp_path / "b.keras", small_npz, extra_digits=str(usps)), console)
+    assert "367 MNIST and 40 USPS digits" in console.export_text()   # 400 less 1/12 for validation
+    assert len(more[2][1]) == len(base[2][1])         # validation stays MNIST's own

@@ -30,13 +30,14 @@ from digitcam.train.model import NOT_A_DIGIT, NUM_CLASSES, build_cnn, inference_
 
 
 VAL_METRIC = "val_context_accuracy"  # the served head, on clean held-out MNIST digits
-RESUMED = ("data", "epochs", "batch_size", "learning_rate", "seed", "patience", "limit")
+RESUMED = ("data", "extra_digits", "epochs", "batch_size", "learning_rate", "seed", "patience", "limit")
 
 
 @dataclass
 class TrainConfig:
     output: Path
     data: str | None = None
+    extra_digits: str | None = None   # USPS training digits (usps_train.npz): more real writers
     epochs: int = 14
     batch_size: int = 128
     learning_rate: float = 2e-3
@@ -100,6 +101,14 @@ def build_datasets(config: TrainConfig, console: Console):
     n_val = max(1, len(x) // 12)
     x_val, y_val = x[-n_val:], y[-n_val:]
     x_tr, y_tr = x[:-n_val], y[:-n_val]
+    n_mnist = len(x_tr)
+    if config.extra_digits:   # written into the scenes and trained on alone, as MNIST's are
+        from digitcam.data import load_usps
+
+        xu, yu = load_usps(config.extra_digits)
+        x_tr, y_tr = np.concatenate([x_tr, xu]), np.concatenate([y_tr, yu])
+        order = np.random.default_rng(config.seed).permutation(len(y_tr))
+        x_tr, y_tr = x_tr[order], y_tr[order]
     scenes = config.augment.scenes
     with _progress(console) as progress:
         task = progress.add_task("rendering scenes", total=scenes, stats="")
@@ -111,7 +120,8 @@ def build_datasets(config: TrainConfig, console: Console):
     is_digit = np.flatnonzero(labels < NOT_A_DIGIT)
     td, tc, ty = turned_digits(digits[is_digit], contexts[is_digit], labels[is_digit], config.augment.turned, NOT_A_DIGIT,
                                seed=config.seed)
-    console.print(f"training samples: {len(x_tr)} MNIST digits, {int((sy < NOT_A_DIGIT).sum())} digits and "
+    extra = f" and {len(x_tr) - n_mnist} USPS" if len(x_tr) > n_mnist else ""
+    console.print(f"training samples: {n_mnist} MNIST{extra} digits, {int((sy < NOT_A_DIGIT).sum())} digits and "
                   f"{int((sy == NOT_A_DIGIT).sum())} non-digits found by the engine in {scenes} rendered scenes, "
                   f"{len(ty)} digits turned on their side or upside down")
     digits, contexts, labels = np.concatenate([digits, td]), np.concatenate([contexts, tc]), np.concatenate([labels, ty])
@@ -278,7 +288,7 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
         "epochs": int(state["epoch"]),
         "training_seconds": round(seconds, 1),
         "dataset": {"source": Path(mnist.source).name, "sha256": mnist.sha256, "train_samples": int(len(y)),
-                    "limit": config.limit},
+                    "limit": config.limit, "extra_digits": Path(config.extra_digits).name if config.extra_digits else None},
         "augmentation": config.augment.to_dict(),
         "hyperparameters": {"batch_size": config.batch_size, "learning_rate": config.learning_rate, "seed": config.seed,
                             "patience": config.patience, "schedule": "cosine decay"},
