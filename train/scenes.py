@@ -3,7 +3,7 @@
 Each scene is a camera-sized image: a page (white, off-white, a yellow sticky note, a whiteboard,
 or a dark canvas or chalkboard with light ink) lying flat or held at an angle in front of a
 backdrop (photographs shipped by scikit-image and matplotlib, wood planks, fabric, stripes,
-a dark desk), sometimes lying on the desk seen at a low angle, sometimes with a hand over its edge. On the page, MNIST training digits in one of
+a dark desk), sometimes with a hand over its edge. On the page, MNIST training digits in one of
 several layouts: numbers in rows, stacked columns, a sudoku grid, touching pairs, scattered
 singles, one large digit; in pen, marker, pencil or chalk, small or large; on plain, ruled or
 squared paper; among printed text, script letters, maths symbols, boxes and underlines. Some
@@ -28,7 +28,6 @@ from digitcam.synth import fabric, stripes, wood
 
 POSITIVE_IOU = 0.7   # a hypothesis this close to one true digit is that digit
 NEGATIVE_IOU = 0.45  # under this with every true digit, it is "not a digit"; between: not used
-HIDDEN = 0.1         # a digit this much under a hand is labelled -1: not trained on either way
 SIZES = [(480, 640), (540, 720), (600, 800), (720, 1280), (768, 1024)]
 
 # Held out of training, for `digitcam eval --negatives`: the cat, the camera man, Grace Hopper,
@@ -46,7 +45,7 @@ SCRIPT = (cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX)
 @dataclass
 class Scene:
     image: np.ndarray                                  # uint8 BGR
-    boxes: list[tuple[int, int, int, int, int]] = field(default_factory=list)  # x, y, w, h, label (-1: under a hand)
+    boxes: list[tuple[int, int, int, int, int]] = field(default_factory=list)  # x, y, w, h, label
 
 
 @lru_cache(maxsize=1)
@@ -329,8 +328,8 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
                 _text(page, rng, int(rng.integers(0, w // 2)), int(rng.integers(0, h - 30)), int(dh * 0.7), rng.random() < 0.5, int(rng.integers(2, 8)))
 
 
-def _hand(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A hand (palm and fingers) over the frame, in a skin tone; returns how much it covers each pixel."""
+def _hand(img: np.ndarray, rng: np.random.Generator) -> None:
+    """A hand (palm and fingers) over the frame, in a skin tone."""
     h, w = img.shape[:2]
     tone = np.array([rng.uniform(60, 190), rng.uniform(90, 200), rng.uniform(140, 240)], np.float32)
     edge = int(rng.integers(4))
@@ -345,7 +344,6 @@ def _hand(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     soft = cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), 2)[..., None]
     shade = 1 + 0.15 * cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 8)[..., None]
     img[:] = img * (1 - soft) + tone * shade * soft
-    return soft[..., 0]
 
 
 def render_scene(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
@@ -372,11 +370,7 @@ def render_scene(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
             scale = rng.uniform(0.6, 1.05) * min(h / ph, w / pw)
             c, s = np.cos(angle) * scale, np.sin(angle) * scale
             centre = np.array([w * rng.uniform(0.3, 0.7), h * rng.uniform(0.3, 0.7)])
-            local = src - [pw / 2, ph / 2]
-            if rng.random() < 0.2:  # a page lying on the desk, seen at a low angle: squashed, far edge shorter
-                local[:, 1] *= rng.uniform(0.3, 0.7)
-                local[:2, 0] *= rng.uniform(0.7, 0.95)
-            pts = local @ np.array([[c, s], [-s, c]], np.float32) + centre
+            pts = (src - [pw / 2, ph / 2]) @ np.array([[c, s], [-s, c]], np.float32) + centre
             pts += rng.normal(0, 0.04, (4, 2)) * [pw * scale, ph * scale]
             m = cv2.getPerspectiveTransform(src, pts.astype(np.float32))
             warped = cv2.warpPerspective(page.img, m, (w, h), flags=cv2.INTER_LINEAR)
@@ -391,10 +385,7 @@ def render_scene(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
             if x0 >= 0 and y0 >= 0 and x1 <= w and y1 <= h:
                 boxes.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0), lab))
     if rng.random() < 0.2:
-        cover = _hand(img, rng)
-        # a digit the hand hides in part is neither taught as a digit nor as "not a digit"
-        boxes = [(x, y, bw, bh, lab if bw and bh and cover[y:y + bh, x:x + bw].mean() < HIDDEN else -1)
-                 for x, y, bw, bh, lab in boxes]
+        _hand(img, rng)
     gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
     light = 1 + rng.uniform(-0.25, 0.25) * (gx / w - 0.5) * 2 + rng.uniform(-0.25, 0.25) * (gy / h - 0.5) * 2
     if rng.random() < 0.25:  # a soft shadow across part of the frame
