@@ -16,19 +16,19 @@ from conftest import FULL_MNIST, ROOT, run_cli
 PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 
 # measured with the shipped model (README, "Figures"); floors a little under the measurement.
-# Round 2, third session (2026-12-02), scan's defaults (--rotation auto): MNIST 99.67%; photos
-# F1 0.919, precision 0.941, recall 0.899; per kind canvas 1.000, cluttered 0.885, photo_paper
-# 0.960, webcam 0.750, whiteboard 0.690; false digits 0.56 per photo, 1.49 per painted-out photo,
-# 0.09 per digit-free photo; true boxes alone 93.0%. Every floor rose or stayed against the second
-# session's (F1 0.898): both model heads decide together, digits inside words of letters are
-# dropped (whiteboard), leaning rules are removed, 0, 1 and 8 no longer turn a photo of coins, and
-# the prefilter was refitted on this engine's hypotheses.
+# Round 2, fourth session (2026-12-02), scan's defaults (--rotation auto): MNIST 99.67%; photos
+# F1 0.920, precision 0.942, recall 0.899; per kind canvas 1.000, cluttered 0.887, photo_paper
+# 0.960, webcam 0.750, whiteboard 0.690; false digits 0.55 per photo, 1.40 per painted-out photo,
+# 0.05 per digit-free photo; true boxes alone 93.0%. Every floor rose or stayed against the third
+# session's (F1 0.919): rules are removed at two leans, rows and columns apart. (Third session:
+# both model heads decide together, digits inside words of letters are dropped, leaning rules are
+# removed, 0, 1 and 8 no longer turn a photo of coins, the prefilter refitted.)
 MNIST_TEST = 0.996
-OVERALL = {"f1": 0.91, "precision": 0.93, "recall": 0.89}
-PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.87, "photo_paper": 0.95, "webcam": 0.74, "whiteboard": 0.67}
-MAX_FALSE_PER_IMAGE = 0.65
-MAX_FALSE_PER_PAINTED_OUT_PHOTO = 1.6
-MAX_FALSE_PER_NEGATIVE_PHOTO = 0.15
+OVERALL = {"f1": 0.915, "precision": 0.935, "recall": 0.89}
+PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.88, "photo_paper": 0.955, "webcam": 0.74, "whiteboard": 0.68}
+MAX_FALSE_PER_IMAGE = 0.6
+MAX_FALSE_PER_PAINTED_OUT_PHOTO = 1.5
+MAX_FALSE_PER_NEGATIVE_PHOTO = 0.1
 MIN_CROP_ACCURACY = 0.93
 
 
@@ -68,8 +68,8 @@ def test_engine_on_the_labelled_real_photos(negatives):
 
 
 # the dev photos turned (pixels and boxes), read with scan's default --rotation auto (measured:
-# 0.887, 0.876 and 0.876 at 90, 180 and 270 degrees, against 0.919 upright)
-TURNED_F1 = {90: 0.88, 180: 0.86}
+# 0.888 and 0.877 at 90 and 180 degrees, against 0.920 upright)
+TURNED_F1 = {90: 0.88, 180: 0.87}
 
 
 @pytest.mark.skipif(not PHOTOS.exists(), reason="labelled photos not at ../shared/realdigits")
