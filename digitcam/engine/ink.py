@@ -181,8 +181,14 @@ def _runs_at(mask: np.ndarray, thin: np.ndarray | None, length: int, leans: tupl
 def rule_slant(mask: np.ndarray) -> float:
     """The lean (degrees, counter-clockwise) of the longest straight rule in an ink mask: of its
     rows, or where it has only columns, theirs; 0.0 for none (see :func:`_leans`)."""
+    return _row_leans(mask)[0][0]
+
+
+def _row_leans(mask: np.ndarray) -> tuple[list[float], list[float]]:
+    """:func:`_leans`, with the rows' leans never empty: the columns' turned where only columns
+    were found (a page's rows lean with its columns), else level."""
     rows, cols = _leans(mask)
-    return rows[0] if rows else (-cols[0] if cols else 0.0)
+    return rows or [-a for a in cols[:1]] or [0.0], cols
 
 
 def remove_rules(mask: np.ndarray) -> np.ndarray:
@@ -190,18 +196,16 @@ def remove_rules(mask: np.ndarray) -> np.ndarray:
 
     Rows and columns are measured apart: a page held up in perspective leans its columns
     otherwise than its rows, and a run at the rows' lean misses a column by a degree off it."""
-    rows, cols = _leans(mask)
-    level = lambda leans: tuple(a if abs(a) >= RULE_LEVEL else 0.0 for a in leans) or (0.0,)  # noqa: E731
-    if not rows and cols:
-        rows = [-cols[0]]
+    rows, cols = _row_leans(mask)
+    level = lambda leans: tuple(a if abs(a) >= RULE_LEVEL else 0.0 for a in leans)  # noqa: E731
     return remove_lines(mask, level(rows), level(cols) if cols else None)
 
 
-def remove_lines(mask: np.ndarray, slant: float | tuple[float, ...] = 0.0,
-                 column_slant: float | tuple[float, ...] | None = None) -> np.ndarray:
-    """Remove ruled lines (long, thin, horizontal or vertical) from an ink mask; rows leaning
-    ``slant`` degrees (one lean or several), columns ``column_slant`` in the transposed mask
-    (default: as the rows, turned).
+def remove_lines(mask: np.ndarray, slants: tuple[float, ...] = (0.0,),
+                 column_slants: tuple[float, ...] | None = None) -> np.ndarray:
+    """Remove ruled lines (long, thin, horizontal or vertical) from an ink mask: rows leaning by
+    each of ``slants`` (degrees, counter-clockwise), columns by each of ``column_slants`` measured
+    in the transposed mask (default: the rows' leans, turned).
 
     A rule spans a large part of the frame and is only a few pixels thick; a digit's bar, even a
     long one in a close-up, is shorter or thicker. Small gaps (noise, faint print) are bridged
@@ -212,9 +216,8 @@ def remove_lines(mask: np.ndarray, slant: float | tuple[float, ...] = 0.0,
     rect = cv2.getStructuringElement
     # thickness is measured across the run in the whole mask: where a stroke crosses the rule,
     # or along the edge of a thick bar, the ink is thick and stays
-    rows = (slant,) if np.isscalar(slant) else tuple(slant)
-    cols = tuple(-a for a in rows) if column_slant is None else (
-        (column_slant,) if np.isscalar(column_slant) else tuple(column_slant))
+    rows = slants
+    cols = tuple(-a for a in rows) if column_slants is None else column_slants
     thin_h = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, thin + 1))))
     thin_v = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (thin + 1, 1))))
     horiz = cv2.bitwise_and(_runs_at(mask, thin_h, max(int(w / RULE_FRACTION), 40), rows), thin_h)
