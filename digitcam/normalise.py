@@ -18,6 +18,7 @@ BOX = 20
 MIN_STROKE = 1.6
 TARGET_STROKE = 2.4
 
+_RAMP = np.arange(64, dtype=np.float64)  # pixel indices, for centres of mass (a box side is at most BOX)
 _KERNELS = {k: cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)) for k in range(2, 40)}
 
 
@@ -78,32 +79,34 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
     return bright
 
 
-def _soft_ink(gray: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Ink intensity in [0, 1]: stretched between paper and ink levels, zero away from the ink."""
-    ink = mask > 0
-    if ink.all() or not ink.any():
-        return ink.astype(np.float32)
+def _soft_ink(gray: np.ndarray, mask: np.ndarray, count: int | None = None) -> np.ndarray:
+    """Ink intensity in [0, 1]: stretched between paper and ink levels, zero away from the ink.
+    ``count``: the mask's ink pixels, when the caller has counted them."""
+    count = cv2.countNonZero(mask) if count is None else count
+    if count == 0 or count == mask.size:
+        return (mask > 0).astype(np.float32)
     ink_level = cv2.mean(gray, mask)[0]
-    paper_level = cv2.mean(gray, cv2.bitwise_not(mask))[0]
+    # the paper's level from the total: one pass fewer than a second masked mean
+    paper_level = (cv2.sumElems(gray)[0] - ink_level * count) / (mask.size - count)
     span = ink_level - paper_level
     if abs(span) < 1.0:
-        return ink.astype(np.float32)
+        return (mask > 0).astype(np.float32)
     soft = gray.astype(np.float32)
     soft -= paper_level
     soft *= 1.0 / span
-    np.clip(soft, 0.0, 1.0, out=soft)
-    near = cv2.dilate(mask, _KERNELS[3]) > 0
-    soft[~near] = 0.0
-    soft[ink] = np.maximum(soft[ink], 0.5)
-    return soft
+    np.maximum(soft, 0.0, out=soft)
+    np.minimum(soft, 1.0, out=soft)
+    soft = cv2.bitwise_and(soft, soft, mask=cv2.dilate(mask, _KERNELS[3]))  # zero away from the ink
+    return np.maximum(soft, mask.astype(np.float32) * np.float32(0.5 / 255.0), out=soft)  # ink >= 0.5
 
 
-def stroke_width(mask: np.ndarray) -> float:
-    """Mean stroke width of a binary mask in pixels, from area and boundary length."""
-    area = int(np.count_nonzero(mask))
+def stroke_width(mask: np.ndarray, area: int | None = None) -> float:
+    """Mean stroke width of a binary mask in pixels, from area and boundary length (``area``:
+    its ink pixels, when the caller has counted them)."""
+    area = cv2.countNonZero(mask) if area is None else area
     if area == 0:
         return 0.0
-    boundary = area - int(np.count_nonzero(cv2.erode(mask, _KERNELS[3])))
+    boundary = area - cv2.countNonZero(cv2.erode(mask, _KERNELS[3]))
     return 2.0 * area / max(boundary, 1)
 
 
@@ -122,17 +125,16 @@ def normalise(region: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         mask = ink_mask(gray)
     elif mask.dtype != np.uint8:
         mask = (mask > 0).astype(np.uint8) * 255
-    if not mask.any():
+    count = cv2.countNonZero(mask)
+    if count == 0:
         return out
-    ink = _soft_ink(gray, mask)
+    ink = _soft_ink(gray, mask, count)
     # The box includes the anti-aliased rim, as MNIST's 20x20 box did.
-    ys, xs = np.nonzero(ink > 0.1)
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    ink, mask = ink[y0:y1, x0:x1], mask[y0:y1, x0:x1]
+    x0, y0, w, h = cv2.boundingRect((ink > 0.1).view(np.uint8))
+    ink, mask = ink[y0:y0 + h, x0:x0 + w], mask[y0:y0 + h, x0:x0 + w]
 
-    h, w = ink.shape
     scale = BOX / max(h, w)
-    width_after = stroke_width(mask) * scale
+    width_after = stroke_width(mask, count) * scale
     if width_after < MIN_STROKE and scale < 1.0:
         grow = int(round((TARGET_STROKE - width_after) / scale))
         if grow >= 2:
@@ -144,17 +146,18 @@ def normalise(region: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     nh, nw = max(1, int(round(h * scale))), max(1, int(round(w * scale)))
     interp = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
     small = cv2.resize(ink, (nw, nh), interpolation=interp)
-    peak = float(small.max())
+    peak = cv2.minMaxLoc(small)[1]
     if peak <= 0:
         return out
-    small /= peak
-
-    total = float(small.sum())
-    cy = float((small.sum(axis=1) * np.arange(nh)).sum()) / total
-    cx = float((small.sum(axis=0) * np.arange(nw)).sum()) / total
+    small *= 1.0 / peak
+    total = float(small.sum())  # (cv2.moments would take a 2-pixel-wide digit for a list of points)
+    cy = float((small.sum(axis=1) * _RAMP[:nh]).sum()) / total
+    cx = float((small.sum(axis=0) * _RAMP[:nw]).sum()) / total
     # Whole-pixel shift, as MNIST did: a sub-pixel one would blur the digit.
     dx, dy = round((SIZE - 1) / 2.0 - cx), round((SIZE - 1) / 2.0 - cy)
-    shift = np.float32([[1, 0, dx], [0, 1, dy]])
-    placed = cv2.warpAffine(small, shift, (SIZE, SIZE), flags=cv2.INTER_NEAREST,
-                            borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
-    return np.clip(placed, 0.0, 1.0, out=placed)
+    # paste the part of the digit that lands inside the 28x28 field
+    sx0, sy0 = max(0, -dx), max(0, -dy)
+    sx1, sy1 = min(nw, SIZE - dx), min(nh, SIZE - dy)
+    if sx1 > sx0 and sy1 > sy0:
+        out[sy0 + dy:sy1 + dy, sx0 + dx:sx1 + dx] = small[sy0:sy1, sx0:sx1]
+    return np.minimum(out, 1.0, out=out)

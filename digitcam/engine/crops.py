@@ -91,6 +91,15 @@ def _normalised(patch: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return normalise(patch, mask)
 
 
+def _contrast(patch: np.ndarray, mask: np.ndarray) -> float:
+    """Grey levels between a region's ink (``mask``) and the paper around it, in the patch."""
+    count = cv2.countNonZero(mask)
+    if count == 0 or count == mask.size:
+        return 0.0
+    ink = cv2.mean(patch, mask)[0]
+    return abs(ink - (cv2.sumElems(patch)[0] - ink * count) / (mask.size - count))
+
+
 class Pyramid:
     """The frame at 1, 1/2, 1/4 ... scale, made on demand, so a context of any size is cheap."""
 
@@ -157,7 +166,7 @@ def build(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothe
         parent = len(all_hyps)
         all_hyps.append(hyp)
         digits.append(_normalised(patch, mask))
-        level = abs(cv2.mean(patch, mask)[0] - cv2.mean(patch, cv2.bitwise_not(mask))[0])
+        level = _contrast(patch, mask)
         contrast.append(level)
         if w <= SPLIT_FROM * h or max_pieces <= 0:
             continue
