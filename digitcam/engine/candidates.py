@@ -56,24 +56,21 @@ def join_matrix(boxes: np.ndarray) -> np.ndarray:
     on one line with a small horizontal gap, and together they are not much wider than tall. A
     wrong pair costs one crop and is read "not a digit".
     """
-    b = boxes.astype(np.float64)
-    x0, y0 = b[:, 0], b[:, 1]
-    x1, y1 = x0 + b[:, 2], y0 + b[:, 3]
-    w, h = b[:, 2], b[:, 3]
-    ox = np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None])
-    gy = np.maximum(y0[:, None], y0[None]) - np.minimum(y1[:, None], y1[None])
-    minw = np.minimum(w[:, None], w[None])
-    maxh = np.maximum(h[:, None], h[None])
-    minh = np.minimum(h[:, None], h[None])
+    b = boxes.astype(np.float32)  # pixel coordinates: exact in float32, and half the memory traffic
+    x0, y0, w, h = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
+    x1, y1 = x0 + w, y0 + h
+    ox = np.minimum(x1[:, None], x1) - np.maximum(x0[:, None], x0)   # overlap (negative: gap)
+    oy = np.minimum(y1[:, None], y1) - np.maximum(y0[:, None], y0)
+    merged_w = np.maximum(x1[:, None], x1) - np.minimum(x0[:, None], x0)
+    merged_h = np.maximum(y1[:, None], y1) - np.minimum(y0[:, None], y0)
+    maxh = np.maximum(h[:, None], h)
+    minh = np.minimum(h[:, None], h)
+    minw = np.minimum(w[:, None], w)
     size = np.maximum(w, h)  # a stroke's extent: a flag is flat but long
-    big, small = np.maximum(size[:, None], size[None]), np.minimum(size[:, None], size[None])
-    merged_h = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
-    merged_w = np.maximum(x1[:, None], x1[None]) - np.minimum(x0[:, None], x0[None])
-    oy = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
-    gx = -ox
-    stacked = (ox >= 0.3 * minw) & (gy <= 0.35 * maxh) & (merged_h <= 2.2 * maxh)
+    big, small = np.maximum(size[:, None], size), np.minimum(size[:, None], size)
+    stacked = (ox >= 0.3 * minw) & (-oy <= 0.35 * maxh) & (merged_h <= 2.2 * maxh)
     # the two halves of a 0 or the arcs of a 3 drawn apart: side by side, close, on one line
-    beside = (gx <= 0.15 * maxh) & (oy >= 0.6 * minh) & (merged_w <= 1.1 * merged_h)
+    beside = (-ox <= 0.15 * maxh) & (oy >= 0.6 * minh) & (merged_w <= 1.1 * merged_h)
     join = (stacked | beside) & (merged_w <= 1.5 * merged_h) & (big <= 10 * small)
     np.fill_diagonal(join, False)
     return join
@@ -100,7 +97,8 @@ def _split_by(roots: np.ndarray) -> list[np.ndarray]:
     """Indices grouped by equal ``roots``."""
     order = np.argsort(roots, kind="stable")
     _, starts = np.unique(roots[order], return_index=True)
-    return np.split(order, starts[1:])
+    bounds = [*starts.tolist(), len(order)]
+    return [order[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def chained_groups(boxes: np.ndarray, join: np.ndarray) -> list[np.ndarray]:
@@ -117,8 +115,8 @@ def chained_groups(boxes: np.ndarray, join: np.ndarray) -> list[np.ndarray]:
     out.extend(g for g in _split_by(roots(n, np.argwhere(np.triu(join)))) if 3 <= len(g) <= MAX_GROUP)
     members = [np.array([i]) for i in range(n)]
     cur = boxes.astype(np.float64)
-    for _ in range(6):
-        j = join_matrix(cur)
+    for step in range(6):
+        j = join if step == 0 else join_matrix(cur)
         if not j.any():
             break
         root = roots(len(members), np.argwhere(np.triu(j)))
@@ -192,8 +190,9 @@ def propose(strokes: tuple[Strokes, Strokes], frame: tuple[int, int]) -> list[Hy
         for b, boxes, ink, members in sets:
             if len(boxes) == 0:
                 continue
-            for k in np.flatnonzero(plausible(boxes, ink, s.background, s.polarity, frame)):
-                buckets[b].append(Hypothesis(tuple(int(v) for v in boxes[k]), s.polarity, s.ids[members[k]], int(ink[k])))
+            keep = np.flatnonzero(plausible(boxes, ink, s.background, s.polarity, frame))
+            for k, box, n in zip(keep.tolist(), boxes[keep].tolist(), ink[keep].tolist()):
+                buckets[b].append(Hypothesis(tuple(box), s.polarity, s.ids[members[k]], n))
     out: list[Hypothesis] = []
     for bucket in buckets:
         bucket.sort(key=lambda hyp: -hyp.box[2] * hyp.box[3])
