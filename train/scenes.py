@@ -193,6 +193,24 @@ def _digit_ink(digit: np.ndarray, height: int, rng: np.random.Generator) -> np.n
     return ink if ink.max() > 0.5 else None
 
 
+def _printed_ink(label: int, height: int, rng: np.random.Generator) -> np.ndarray | None:
+    """A printed digit (a Hershey font, from hairline to bold) as float ink coverage, ``height``
+    pixels tall: sudoku puzzles, forms and price tags print their digits, and a reader that only
+    knows handwriting takes a bold printed 3 for a blob."""
+    font = int(rng.choice(FONTS))
+    thick = max(1, int(round(height / rng.uniform(4.5, 16))))
+    size = 4 * height
+    mask = np.zeros((size, size), np.uint8)
+    cv2.putText(mask, str(label), (height // 2, 3 * height), font, 3 * height / 22.0, 255, 3 * thick, cv2.LINE_AA)
+    ys, xs = np.nonzero(mask > 100)
+    if ys.size == 0:
+        return None
+    d = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
+    s = height / d.shape[0]
+    ink = cv2.resize(d, (max(1, int(round(d.shape[1] * s * rng.uniform(0.85, 1.15)))), height), interpolation=cv2.INTER_AREA)
+    return ink if ink.max() > 0.5 else None
+
+
 def _place(page: Page, ink: np.ndarray, x: int, y: int, darkness: float, label: int | None) -> bool:
     """Composite ``ink`` at (x, y); record its truth when ``label`` is a digit."""
     h, w = page.img.shape[:2]
@@ -245,10 +263,15 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
     if rng.random() < 0.35 and layout != "single":
         _rules(page, rng, max(10, int(dh * rng.uniform(1.1, 1.8))))
     it = iter(range(10 ** 9))
+    # some pages are printed (a sudoku puzzle, a form), wholly or in part
+    printed = 0.0 if rng.random() < (0.5 if layout == "grid" else 0.85) else rng.uniform(0.3, 1.0)
 
     def next_digit():
         i = next(it) % len(digits)
         return digits[i], int(labels[i])
+
+    def ink_of(d: np.ndarray, lab: int, height: int) -> np.ndarray | None:
+        return _printed_ink(lab, height, rng) if printed and rng.random() < printed else _digit_ink(d, height, rng)
 
     margin = int(short * rng.uniform(0.03, 0.1))
     if layout == "none" or len(labels) == 0:  # a page of letters, symbols and lines only
@@ -276,7 +299,7 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
                 sloppy = rng.random() < 0.35  # a hand whose digits vary in size along the line
                 for _ in range(int(rng.integers(1, 6))):
                     d, lab = next_digit()
-                    ink = _digit_ink(d, int(line_h * (rng.uniform(0.6, 1.7) if sloppy else rng.uniform(0.85, 1.1))), rng)
+                    ink = ink_of(d, lab, int(line_h * (rng.uniform(0.6, 1.7) if sloppy else rng.uniform(0.85, 1.1))))
                     if ink is None:
                         continue
                     top = y + int(rng.integers(-line_h // 10 - 1, line_h // 10 + 2))
@@ -294,7 +317,7 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
             y = margin + int(rng.integers(0, max(1, h // 8)))
             while y + dh < h - margin:
                 d, lab = next_digit()
-                ink = _digit_ink(d, int(dh * rng.uniform(0.85, 1.15)), rng)
+                ink = ink_of(d, lab, int(dh * rng.uniform(0.85, 1.15)))
                 if ink is not None and _place(page, ink, x + int(rng.integers(0, dh // 4 + 1)), y, darkness, lab):
                     y += ink.shape[0] + int(dh * rng.uniform(0.02, 0.4))
                 else:
@@ -305,14 +328,14 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
         n = int(min((h - 2 * margin) // cell, (w - 2 * margin) // cell, 9))
         colour = tuple(float(c) for c in (page.ink if rng.random() < 0.5 else rng.uniform(0, 90, 3)))
         for k in range(n + 1):
-            t = 2 if (k % 3 == 0 and rng.random() < 0.7) else 1
+            t = int(rng.integers(2, max(3, cell // 12) + 1)) if (k % 3 == 0 and rng.random() < 0.7) else 1
             cv2.line(page.img, (margin, margin + k * cell), (margin + n * cell, margin + k * cell), colour, t)
             cv2.line(page.img, (margin + k * cell, margin), (margin + k * cell, margin + n * cell), colour, t)
         for r in range(n):
             for c in range(n):
                 if rng.random() < 0.45:
                     d, lab = next_digit()
-                    ink = _digit_ink(d, int(cell * rng.uniform(0.5, 0.75)), rng)
+                    ink = ink_of(d, lab, int(cell * rng.uniform(0.5, 0.75)))
                     if ink is not None:
                         ox = margin + c * cell + (cell - ink.shape[1]) // 2 + int(rng.integers(-2, 3))
                         oy = margin + r * cell + (cell - ink.shape[0]) // 2 + int(rng.integers(-2, 3))
@@ -320,7 +343,7 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
     else:  # scatter / single
         for _ in range(1 if layout == "single" else int(rng.integers(2, 12))):
             d, lab = next_digit()
-            ink = _digit_ink(d, int(dh * (1 if layout == "single" else rng.uniform(0.6, 1.6))), rng)
+            ink = ink_of(d, lab, int(dh * (1 if layout == "single" else rng.uniform(0.6, 1.6))))
             if ink is None or ink.shape[0] >= h or ink.shape[1] >= w:
                 continue
             _place(page, ink, int(rng.integers(0, w - ink.shape[1])), int(rng.integers(0, h - ink.shape[0])), darkness, lab)

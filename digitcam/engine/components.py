@@ -95,8 +95,10 @@ def find_strokes(gray: np.ndarray, min_contrast: int = 14) -> tuple[Strokes, Str
         if _has_lines(stats, h, w):  # rules touching digits would glue them together: cut them out
             # ruled paper has dark rules, and they lean as the page does; a board's light lines
             # (and the light grain of wood) are looked for level only
-            mask = remove_rules(mask) if pol == DARK else remove_lines(mask)
-            labels, stats = _components(mask)
+            cleaned = remove_rules(mask) if pol == DARK else remove_lines(mask)
+            if cleaned is not mask:   # (the same mask back: no rule was found, the pieces stand)
+                mask = cleaned
+                labels, stats = _components(mask)
         size = (max(1, w // DENSITY_POOL), max(1, h // DENSITY_POOL))
         density = cv2.integral(cv2.resize(mask, size, interpolation=cv2.INTER_AREA), sdepth=cv2.CV_32S)
         ink_gray = cv2.integral(cv2.resize(cv2.bitwise_and(gray, mask), size, interpolation=cv2.INTER_AREA), sdepth=cv2.CV_32S)
