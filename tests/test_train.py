@@ -118,3 +118,14 @@ def test_extra_usps_digits_join_the_training_digits(tmp_path, small_npz, mnist_s
     more = pipeline.build_datasets(quick(tmp_path / "b.keras", small_npz, extra_digits=str(usps)), console)
     assert "367 MNIST and 40 USPS digits" in console.export_text()   # 400 less 1/12 for validation
     assert len(more[2][1]) == len(base[2][1])         # validation stays MNIST's own
+
+
+def test_negatives_help_does_not_write_a_folder(tmp_path, monkeypatch, capsys):
+    """`python -m digitcam.train.negatives --help` teaches; it once wrote 22 images to ./--help."""
+    from digitcam.train.negatives import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0 and "digit-free" in capsys.readouterr().out
+    assert not any(tmp_path.iterdir())

@@ -71,9 +71,23 @@ def write_negatives(folder: Path) -> list[Path]:
     return paths
 
 
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m digitcam.train.negatives",
+                                 description="Write the digit-free test images (photos shipped in packages, rendered "
+                                             "floorboards, fabric, stripes, ruled paper, printed words) to a folder, "
+                                             "for digitcam eval --negatives.")
+    ap.add_argument("folder", type=Path, help="where to write them (made if missing)")
+    args = ap.parse_args(argv)
+    try:
+        written = write_negatives(args.folder)
+    except OSError as e:
+        print(f"error: {e}; pick a folder you can write to", file=sys.stderr)
+        return 1
+    print(f"wrote {len(written)} digit-free images to {args.folder}")
+    return 0
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        print("usage: python -m digitcam.train.negatives DIR", file=sys.stderr)
-        sys.exit(2)
-    written = write_negatives(Path(sys.argv[1]))
-    print(f"wrote {len(written)} digit-free images to {sys.argv[1]}")
+    sys.exit(main())
