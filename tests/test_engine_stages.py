@@ -1,6 +1,7 @@
 """Pure stages of the engine, without a model: strokes, hypotheses, selection, grouping."""
 
 import cv2
+import pytest
 import numpy as np
 
 from digitcam.engine.candidates import Hypothesis, join_matrix, propose
@@ -195,3 +196,33 @@ def test_reading_a_part_of_the_frame_gives_frame_boxes(recognizer, mnist_sample)
     assert np.abs(np.array([d.box for d in part.detections]) - boxes).max() <= 2
     left = recognizer(scene.image, roi=(0, 0, int(boxes[:, 0].min()) - 5, 480))
     assert left.detections == [] and (left.width, left.height) == (640, 480)
+
+
+def test_both_returns_in_order_and_raises_what_either_raised():
+    from digitcam.engine.threads import both
+
+    assert both(lambda: 1, lambda: "two") == (1, "two")
+    with pytest.raises(ZeroDivisionError):
+        both(lambda: 1, lambda: 1 / 0)
+    with pytest.raises(ValueError):
+        both(lambda: int("x"), lambda: 2)
+
+
+def test_strokes_found_from_several_threads_at_once_are_the_same():
+    """scan reads images on two threads; each frame's two polarities and Hough transforms share
+    one pool: no deadlock, and the same strokes as one thread finds."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from digitcam.engine.components import find_strokes
+    from digitcam.synth import held_up_page, render_scene, wood
+
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 255, (12, 28, 28)).astype(np.uint8)
+    page = render_scene(x, np.arange(12) % 10, rng, size=(400, 560), count=12, paper="ruled")
+    frames = [cv2.cvtColor(held_up_page(page, wood(480, 640, rng), rng).image, cv2.COLOR_BGR2GRAY) for _ in range(4)]
+    alone = [find_strokes(f) for f in frames]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(find_strokes, frames))
+    for a, t in zip(alone, together):
+        for pa, pt in zip(a, t):
+            assert np.array_equal(pa.stats, pt.stats)

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from digitcam.engine.ink import DARK, LIGHT, binarize, backgrounds, remove_lines, remove_rules
+from digitcam.engine.threads import both
 
 MIN_PIECE_HEIGHT = 4   # pixels; a piece of a digit may be small (the dot of a broken 5's flag)
 MIN_PIECE_AREA = 6     # pixels of ink; less is sensor noise
@@ -84,29 +85,32 @@ def _has_lines(stats: np.ndarray, h: int, w: int) -> bool:
     return bool(long_.any())
 
 
-def find_strokes(gray: np.ndarray, min_contrast: int = 14) -> tuple[Strokes, Strokes]:
-    """The ink pieces of a uint8 grayscale frame, (dark, light)."""
+def _pieces(pol: int, mask: np.ndarray, gray: np.ndarray, background: np.ndarray) -> Strokes:
+    """The kept ink pieces of one polarity's mask, its rules cut out first."""
     h, w = gray.shape
+    labels, stats = _components(mask)
+    if _has_lines(stats, h, w):  # rules touching digits would glue them together: cut them out
+        # ruled paper has dark rules, and they lean as the page does; a board's light lines
+        # (and the light grain of wood) are looked for level only
+        cleaned = remove_rules(mask) if pol == DARK else remove_lines(mask)
+        if cleaned is not mask:   # (the same mask back: no rule was found, the pieces stand)
+            mask = cleaned
+            labels, stats = _components(mask)
+    size = (max(1, w // DENSITY_POOL), max(1, h // DENSITY_POOL))
+    density = cv2.integral(cv2.resize(mask, size, interpolation=cv2.INTER_AREA), sdepth=cv2.CV_32S)
+    ink_gray = cv2.integral(cv2.resize(cv2.bitwise_and(gray, mask), size, interpolation=cv2.INTER_AREA), sdepth=cv2.CV_32S)
+    keep = np.flatnonzero((stats[:, 3] >= MIN_PIECE_HEIGHT) & (stats[:, 4] >= MIN_PIECE_AREA))
+    if keep.size > MAX_PIECES:
+        keep = keep[np.argsort(stats[keep, 4])[-MAX_PIECES:]]
+    return Strokes(pol, labels, (keep + 1).astype(np.int32), stats[keep], background, density, ink_gray)
+
+
+def find_strokes(gray: np.ndarray, min_contrast: int = 14) -> tuple[Strokes, Strokes]:
+    """The ink pieces of a uint8 grayscale frame, (dark, light): the two polarities side by side
+    (see engine.threads; the light one's rule search has no Hough transform, so it is a leaf)."""
     bgs = backgrounds(gray, min_contrast)
-    masks = binarize(gray, min_contrast, bgs)
-    out = []
-    for pol, mask in ((DARK, masks[0]), (LIGHT, masks[1])):
-        labels, stats = _components(mask)
-        if _has_lines(stats, h, w):  # rules touching digits would glue them together: cut them out
-            # ruled paper has dark rules, and they lean as the page does; a board's light lines
-            # (and the light grain of wood) are looked for level only
-            cleaned = remove_rules(mask) if pol == DARK else remove_lines(mask)
-            if cleaned is not mask:   # (the same mask back: no rule was found, the pieces stand)
-                mask = cleaned
-                labels, stats = _components(mask)
-        size = (max(1, w // DENSITY_POOL), max(1, h // DENSITY_POOL))
-        density = cv2.integral(cv2.resize(mask, size, interpolation=cv2.INTER_AREA), sdepth=cv2.CV_32S)
-        ink_gray = cv2.integral(cv2.resize(cv2.bitwise_and(gray, mask), size, interpolation=cv2.INTER_AREA), sdepth=cv2.CV_32S)
-        keep = np.flatnonzero((stats[:, 3] >= MIN_PIECE_HEIGHT) & (stats[:, 4] >= MIN_PIECE_AREA))
-        if keep.size > MAX_PIECES:
-            keep = keep[np.argsort(stats[keep, 4])[-MAX_PIECES:]]
-        out.append(Strokes(pol, labels, (keep + 1).astype(np.int32), stats[keep], bgs[pol], density, ink_gray))
-    return out[0], out[1]
+    dark, light = binarize(gray, min_contrast, bgs)
+    return both(lambda: _pieces(DARK, dark, gray, bgs[DARK]), lambda: _pieces(LIGHT, light, gray, bgs[LIGHT]))
 
 
 __all__ = ["DARK", "LIGHT", "LabelMap", "Strokes", "find_strokes"]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from digitcam.engine.threads import both
+
 DARK, LIGHT = 0, 1  # ink polarity: dark ink on light paper, or light ink on a dark board
 MIN_CONTRAST = 14       # grey levels between ink and the page under it (JPEG noise is ~5)
 LIGHT_INK_MAX_BG = 120  # light ink needs a background darker than this (board, screen, canvas)
@@ -159,13 +161,15 @@ def _leans(mask: np.ndarray) -> tuple[list[float], list[float]]:
     small = cv2.resize(mask, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
     small = cv2.threshold(small, 40, 255, cv2.THRESH_BINARY)[1]
     slant = np.deg2rad(RULE_SLANT)
-    out = []
-    for img in (small, cv2.transpose(small)):
+
+    def lean(img: np.ndarray) -> list[float]:
         votes = max(10, img.shape[1] // 4)   # a rule spans at least a quarter of the frame
         lines = cv2.HoughLines(img, 1, np.deg2rad(RULE_STEP), votes, min_theta=np.pi / 2 - slant,
                                max_theta=np.pi / 2 + slant)
-        out.append(_lean_of(lines))
-    return out[0], out[1]
+        return _lean_of(lines)
+
+    columns = cv2.transpose(small)
+    return both(lambda: lean(small), lambda: lean(columns))   # the costliest step of a textured frame
 
 
 def _runs_at(mask: np.ndarray, thin: np.ndarray | None, length: int, leans: tuple[float, ...]) -> np.ndarray:
