@@ -267,7 +267,7 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
     n_val = max(1, len(mnist.x_train[: config.limit or None]) // 12)
     prefilter, prefilter_figures = train_prefilter(mnist.x_train[: (config.limit or len(mnist.x_train)) - n_val],
                                                    mnist.y_train[: (config.limit or len(mnist.y_train)) - n_val].astype(np.int32),
-                                                   scenes=max(8, config.augment.scenes * 3 // 8), seed=config.seed,
+                                                   scenes=max(8, config.augment.scenes), seed=config.seed,
                                                    log=console.print)
     paths = card_paths(config.output)
     card = {

@@ -43,7 +43,8 @@ def scene_features(scene) -> tuple[np.ndarray, np.ndarray]:
 
 def render_features(x: np.ndarray, y: np.ndarray, scenes: int, seed: int, workers: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels of every hypothesis on ``scenes`` rendered scenes."""
-    return map_scenes(scene_features, x, y, scenes, seed * 7919, workers=workers)
+    return map_scenes(scene_features, x, y, scenes, seed * 7919, workers=workers,
+                      printed_pages=True)  # bold printed digits are digits to pass on (scenes._write)
 
 
 def fit(f: np.ndarray, y: np.ndarray, hidden: int = 32, steps: int = 3000, lr: float = 0.01, seed: int = 0) -> Prefilter:
@@ -75,7 +76,7 @@ def fit(f: np.ndarray, y: np.ndarray, hidden: int = 32, steps: int = 3000, lr: f
                      w2.astype(np.float32), float(b2[0]), 0.5)
 
 
-def train_prefilter(x: np.ndarray, y: np.ndarray, scenes: int = 600, seed: int = 0, log=print) -> tuple[Prefilter, dict]:
+def train_prefilter(x: np.ndarray, y: np.ndarray, scenes: int = 1500, seed: int = 0, log=print) -> tuple[Prefilter, dict]:
     """Fit on ``scenes`` rendered scenes, set the threshold on as many fresh ones; returns it and its figures."""
     f, lab = render_features(x, y, scenes, seed)
     pf = fit(f, lab, seed=seed)
@@ -101,7 +102,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description="Fit the first-look prefilter and store it in a model card.")
     ap.add_argument("--data", default=None, help="MNIST npz (default: as digitcam train finds it)")
     ap.add_argument("--card", required=True, type=Path, help="the model card JSON to add the prefilter to")
-    ap.add_argument("--scenes", type=int, default=600)
+    ap.add_argument("--scenes", type=int, default=1500)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     mnist = load_mnist(args.data)
