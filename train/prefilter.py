@@ -41,10 +41,11 @@ def scene_features(scene) -> tuple[np.ndarray, np.ndarray]:
     return f, (iou.max(axis=1) >= NEGATIVE_IOU).astype(np.float32)
 
 
-def render_features(x: np.ndarray, y: np.ndarray, scenes: int, seed: int, workers: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """Features and labels of every hypothesis on ``scenes`` rendered scenes."""
-    return map_scenes(scene_features, x, y, scenes, seed * 7919, workers=workers,
-                      printed_pages=True)  # bold printed digits are digits to pass on (scenes._write)
+def render_features(x: np.ndarray, y: np.ndarray, scenes: int, seed: int, workers: int = 2,
+                    printed: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels of every hypothesis on ``scenes`` rendered scenes; ``printed``: some
+    pages print their digits (see train.scenes._write)."""
+    return map_scenes(scene_features, x, y, scenes, seed * 7919, workers=workers, printed_pages=printed)
 
 
 def fit(f: np.ndarray, y: np.ndarray, hidden: int = 32, steps: int = 3000, lr: float = 0.01, seed: int = 0) -> Prefilter:
@@ -76,11 +77,14 @@ def fit(f: np.ndarray, y: np.ndarray, hidden: int = 32, steps: int = 3000, lr: f
                      w2.astype(np.float32), float(b2[0]), 0.5)
 
 
-def train_prefilter(x: np.ndarray, y: np.ndarray, scenes: int = 1500, seed: int = 0, log=print) -> tuple[Prefilter, dict]:
-    """Fit on ``scenes`` rendered scenes, set the threshold on as many fresh ones; returns it and its figures."""
-    f, lab = render_features(x, y, scenes, seed)
+def train_prefilter(x: np.ndarray, y: np.ndarray, scenes: int = 1500, seed: int = 0, log=print,
+                    printed: bool = False) -> tuple[Prefilter, dict]:
+    """Fit on ``scenes`` rendered scenes, set the threshold on a third as many fresh ones; returns
+    it and its figures. ``printed``: some pages print their digits (not the shipped prefilter's
+    recipe: see README, Figures)."""
+    f, lab = render_features(x, y, scenes, seed, printed=printed)
     pf = fit(f, lab, seed=seed)
-    fv, lv = render_features(x, y, max(4, scenes // 3), seed + 1)
+    fv, lv = render_features(x, y, max(4, scenes // 3), seed + 1, printed=printed)
     s = pf.scores(fv)
     pos = np.sort(s[lv > 0])
     pf.threshold = float(pos[int(np.floor((1 - RECALL) * len(pos)))]) if len(pos) else 0.5
@@ -104,10 +108,12 @@ if __name__ == "__main__":
     ap.add_argument("--card", required=True, type=Path, help="the model card JSON to add the prefilter to")
     ap.add_argument("--scenes", type=int, default=1500)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--printed", action="store_true", help="print some pages' digits in the scenes (bold sudoku digits)")
     args = ap.parse_args()
     mnist = load_mnist(args.data)
     n_val = len(mnist.x_train) // 12
-    pf, figs = train_prefilter(mnist.x_train[:-n_val], mnist.y_train[:-n_val].astype(np.int32), args.scenes, args.seed)
+    pf, figs = train_prefilter(mnist.x_train[:-n_val], mnist.y_train[:-n_val].astype(np.int32), args.scenes, args.seed,
+                               printed=args.printed)
     card = json.loads(args.card.read_text())
     card["prefilter"] = {**pf.to_dict(), "figures": figs}
     write_json_atomic(args.card, card)

@@ -254,11 +254,12 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
            printed_pages: bool = False) -> None:
     """Lay digits (and distractors) out on the page in one of several layouts.
 
-    With ``printed_pages`` (the prefilter's scenes), about a fifth of the pages and half of the
-    sudoku grids print some or all of their digits, with bolder box lines. The prefilter only
-    decides what the CNN sees, and must pass a bold printed 3 (it dropped them as blobs). The CNN
-    learns handwriting only: one taught printed digits too read rows of coins and printed o's as
-    0s (0.73 false digits per digit-free image against 0.05)."""
+    With ``printed_pages``, about a fifth of the pages and half of the sudoku grids print some or
+    all of their digits, with bolder box lines. Neither shipped model learned from them (README,
+    Figures): a CNN taught printed digits read rows of coins and printed o's as 0s (0.73 false
+    digits per digit-free image against 0.05), and a prefilter (``python -m
+    digitcam.train.prefilter --printed``) that passes bold printed sudoku digits also passes
+    specks that the CNN reads as digits on painted-out photos."""
     h, w = page.img.shape[:2]
     layout = rng.choice(["rows", "columns", "grid", "touching", "scatter", "single", "math", "none"],
                         p=[0.28, 0.13, 0.1, 0.1, 0.1, 0.08, 0.14, 0.07])
