@@ -129,3 +129,17 @@ def test_negatives_help_does_not_write_a_folder(tmp_path, monkeypatch, capsys):
         main(["--help"])
     assert e.value.code == 0 and "digit-free" in capsys.readouterr().out
     assert not any(tmp_path.iterdir())
+
+
+def test_the_backdrop_photos_are_the_same_in_every_process():
+    """Scenes are rendered in worker processes from fixed seeds; a backdrop drawn anew in each
+    (scikit-image's binary_blobs, unseeded) made training runs differ from one run to the next."""
+    import hashlib
+    import subprocess
+    import sys
+
+    from digitcam.train.scenes import _photos
+
+    code = "import hashlib; from digitcam.train.scenes import _photos; print([hashlib.md5(p.tobytes()).hexdigest() for p in _photos()])"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert other == str([hashlib.md5(p.tobytes()).hexdigest() for p in _photos()])

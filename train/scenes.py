@@ -59,7 +59,9 @@ def _photos(names: tuple[str, ...] = TRAIN_PHOTOS) -> list[np.ndarray]:
         if fn is None:
             continue
         try:
-            im = np.asarray(fn())
+            # binary_blobs draws new blobs on every call unless seeded: every worker process would
+            # render other scenes from the same seeds (training was not reproducible)
+            im = np.asarray(fn(rng=0) if name == "binary_blobs" else fn())
         except Exception:  # noqa: BLE001 - an optional image that needs a download
             continue
         if im.dtype == bool:
