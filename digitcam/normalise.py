@@ -79,15 +79,24 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
     return bright
 
 
+def levels(gray: np.ndarray, mask: np.ndarray, count: int | None = None) -> tuple[float, float] | None:
+    """Mean grey level of the ink (``mask``) and of the paper (the rest), or None where either is
+    empty; ``count``: the mask's ink pixels, when the caller has counted them. The paper's level
+    comes from the total: one pass fewer than a second masked mean."""
+    count = cv2.countNonZero(mask) if count is None else count
+    if count == 0 or count == mask.size:
+        return None
+    ink_level = cv2.mean(gray, mask)[0]
+    return ink_level, (cv2.sumElems(gray)[0] - ink_level * count) / (mask.size - count)
+
+
 def _soft_ink(gray: np.ndarray, mask: np.ndarray, count: int | None = None) -> np.ndarray:
     """Ink intensity in [0, 1]: stretched between paper and ink levels, zero away from the ink.
     ``count``: the mask's ink pixels, when the caller has counted them."""
-    count = cv2.countNonZero(mask) if count is None else count
-    if count == 0 or count == mask.size:
+    both = levels(gray, mask, count)
+    if both is None:
         return (mask > 0).astype(np.float32)
-    ink_level = cv2.mean(gray, mask)[0]
-    # the paper's level from the total: one pass fewer than a second masked mean
-    paper_level = (cv2.sumElems(gray)[0] - ink_level * count) / (mask.size - count)
+    ink_level, paper_level = both
     span = ink_level - paper_level
     if abs(span) < 1.0:
         return (mask > 0).astype(np.float32)

@@ -143,3 +143,17 @@ def test_the_backdrop_photos_are_the_same_in_every_process():
     code = "import hashlib; from digitcam.train.scenes import _photos; print([hashlib.md5(p.tobytes()).hexdigest() for p in _photos()])"
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert other == str([hashlib.md5(p.tobytes()).hexdigest() for p in _photos()])
+
+
+def test_prefilter_fit_refuses_a_missing_card_or_data_at_once(tmp_path, capsys):
+    """Both are read before minutes of rendering scenes; one line, exit 2, no traceback."""
+    from digitcam.train.prefilter import main
+
+    assert main(["--card", str(tmp_path / "nosuch.card.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot read the card" in err
+    card = tmp_path / "m.card.json"
+    card.write_text("{}")
+    assert main(["--card", str(card), "--data", str(tmp_path / "nosuch.npz")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--data" in err and card.read_text() == "{}"

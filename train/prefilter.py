@@ -99,22 +99,40 @@ def train_prefilter(x: np.ndarray, y: np.ndarray, scenes: int = 1500, seed: int 
     return pf, figures
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> int:
+    import sys
+
     from digitcam.data import load_mnist
+    from digitcam.errors import DigitcamError
     from digitcam.train.card import write_json_atomic
 
-    ap = argparse.ArgumentParser(description="Fit the first-look prefilter and store it in a model card.")
+    ap = argparse.ArgumentParser(prog="python -m digitcam.train.prefilter",
+                                 description="Fit the first-look prefilter and store it in a model card.")
     ap.add_argument("--data", default=None, help="MNIST npz (default: as digitcam train finds it)")
     ap.add_argument("--card", required=True, type=Path, help="the model card JSON to add the prefilter to")
     ap.add_argument("--scenes", type=int, default=1500)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--printed", action="store_true", help="print some pages' digits in the scenes (bold sudoku digits)")
-    args = ap.parse_args()
-    mnist = load_mnist(args.data)
+    args = ap.parse_args(argv)
+    try:  # the card and the data are checked before minutes of rendering
+        card = json.loads(args.card.read_text())
+        if not isinstance(card, dict):
+            raise ValueError("not a JSON object")
+        mnist = load_mnist(args.data)
+    except (OSError, ValueError) as e:
+        print(f"{ap.prog}: cannot read the card {args.card} ({e}); pass the .card.json beside a model", file=sys.stderr)
+        return 2
+    except DigitcamError as e:
+        print(f"{ap.prog}: {e}", file=sys.stderr)
+        return 2
     n_val = len(mnist.x_train) // 12
     pf, figs = train_prefilter(mnist.x_train[:-n_val], mnist.y_train[:-n_val].astype(np.int32), args.scenes, args.seed,
                                printed=args.printed)
-    card = json.loads(args.card.read_text())
     card["prefilter"] = {**pf.to_dict(), "figures": figs}
     write_json_atomic(args.card, card)
     print(f"wrote the prefilter into {args.card} ({len(FEATURES)} features)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -23,7 +23,7 @@ import numpy as np
 from digitcam.engine.candidates import Hypothesis
 from digitcam.engine.components import Strokes
 from digitcam.engine.ink import DARK
-from digitcam.normalise import SIZE, normalise
+from digitcam.normalise import SIZE, levels, normalise
 
 CONTEXT = 32          # the context image is CONTEXT x CONTEXT
 CONTEXT_SPAN = 2.0    # ... showing a square CONTEXT_SPAN times the region's longer side
@@ -89,15 +89,6 @@ def _normalised(patch: np.ndarray, mask: np.ndarray) -> np.ndarray:
         patch = cv2.resize(patch, size, interpolation=cv2.INTER_AREA)
         mask = (cv2.resize(mask, size, interpolation=cv2.INTER_AREA) > 40).view(np.uint8) * np.uint8(255)
     return normalise(patch, mask)
-
-
-def _contrast(patch: np.ndarray, mask: np.ndarray) -> float:
-    """Grey levels between a region's ink (``mask``) and the paper around it, in the patch."""
-    count = cv2.countNonZero(mask)
-    if count == 0 or count == mask.size:
-        return 0.0
-    ink = cv2.mean(patch, mask)[0]
-    return abs(ink - (cv2.sumElems(patch)[0] - ink * count) / (mask.size - count))
 
 
 class Pyramid:
@@ -166,7 +157,8 @@ def build(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothe
         parent = len(all_hyps)
         all_hyps.append(hyp)
         digits.append(_normalised(patch, mask))
-        level = _contrast(patch, mask)
+        ink_paper = levels(patch, mask)   # grey levels between its ink and the paper around it
+        level = abs(ink_paper[0] - ink_paper[1]) if ink_paper else 0.0
         contrast.append(level)
         if w <= SPLIT_FROM * h or max_pieces <= 0:
             continue
