@@ -8,7 +8,7 @@ import pytest
 from digitcam.engine.candidates import Hypothesis
 from digitcam.engine.components import LabelMap, Strokes
 from digitcam.engine.crops import Batch
-from digitcam.engine.ink import DARK, remove_rules, rule_slant
+from digitcam.engine.ink import DARK, _families, _hough, remove_rules, rule_slant
 from digitcam.engine.words import drop_letters
 from test_engine_scenes import good_digits, place, read_score
 
@@ -225,3 +225,52 @@ def test_a_turned_grid_in_front_of_level_floorboards_loses_its_lines():
     s = stats[1:][stats[1:, 4] > 30]
     assert all(b[2] < 60 and b[3] < 60 for b in s), s   # no rule of the page survives
     assert any(abs(b[0] + b[2] / 2 - 640) < 10 and abs(b[1] + b[3] / 2 - 360) < 10 for b in s), s
+
+
+def _page_in_front_of_fabric(top: float, bottom: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """An ink mask: blots of a textured background everywhere, and in front of it a page a third
+    of the frame wide whose rules lean from ``top`` degrees (its first rule) to ``bottom`` (its
+    last), as a page held up in perspective does; and the page's area."""
+    rng = np.random.default_rng(seed)
+    noise = cv2.GaussianBlur(rng.normal(0, 1, (720, 1280)).astype(np.float32), (0, 0), 3)
+    mask = np.where(noise > 0.05, 255, 0).astype(np.uint8)          # fabric: blots of "ink"
+    page = np.zeros_like(mask)
+    x0, x1, y0, y1 = 480, 900, 160, 560
+    page[y0:y1, x0:x1] = 255
+    mask[page > 0] = 0
+    rules = np.zeros_like(mask)
+    count = 12
+    for k in range(count):
+        a = np.deg2rad(top + (bottom - top) * k / (count - 1))
+        y = y0 + 20 + k * 32
+        cv2.line(rules, (x0, y), (x1, int(round(y - (x1 - x0) * np.tan(a)))), 255, 1)
+    mask[page > 0] = rules[page > 0]
+    return mask, page
+
+
+@pytest.mark.parametrize("top,bottom", [(3.0, 1.5), (-1.0, 1.0)])
+def test_rules_of_a_page_held_far_off_in_perspective_go(top, bottom):
+    """A page a third of the frame wide, in front of fabric, its rules leaning a degree or two
+    apart: the fabric's blots outvote the rules in a Hough transform of all ink, no one lean
+    fits every rule, and each rule is shorter than a lone rule must be. The rules are found
+    among the sparse ink as a family, followed one by one, and go; a 0 on one of them stays."""
+    mask, page = _page_in_front_of_fabric(top, bottom)
+    cv2.circle(mask, (690, 300), 14, 255, 2)              # a 0 standing on a rule
+    out = remove_rules(mask)
+    out[page == 0] = 0
+    _, _, stats, _ = cv2.connectedComponentsWithStats(out)
+    s = stats[1:][stats[1:, 4] > 20]
+    assert all(b[2] < 60 for b in s), s                   # no rule survives
+    assert any(abs(b[0] + b[2] / 2 - 690) < 6 and abs(b[1] + b[3] / 2 - 300) < 6 for b in s), s   # the 0 does
+
+
+def test_a_lone_long_stroke_is_no_family_of_rules():
+    """The straight tail of a 9 filling a close-up: a fan of Hough lines runs through it, and
+    they are one line, not a family of rules followed one by one; three rules are."""
+    mask = np.zeros((518, 518), np.uint8)
+    cv2.line(mask, (293, 60), (305, 470), 255, 3)         # a tail, a little off vertical
+    assert len(_hough(mask).sparse_cols) > 3               # many Hough lines through it...
+    assert len(_families(_hough(mask).sparse_cols, 518 / 4)) == 0   # ... but no family
+    for x in (150, 200):
+        cv2.line(mask, (x - 12, 60), (x, 470), 255, 2)
+    assert len(_families(_hough(mask).sparse_cols, 518 / 4)) == 3

@@ -7,6 +7,8 @@ at once with OpenCV and costs a few milliseconds at 720p.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 
@@ -129,6 +131,9 @@ RULE_STEP = 0.25    # degrees: the resolution of the lean's search
 
 LEAN_LINES = 24     # the lean most rules share is counted among this many strongest lines
 LEAN_SHARED = 3     # ... and taken where at least this many share it
+SPARSE_INK = 0.25   # lines are looked for in ink whose surroundings are less than this share blots
+SPARSE_WINDOW = 24  # ... over a square this fraction of the frame's short side
+POOL_ANY = 8        # a 4:1 pooled pixel above this grey level holds ink (one ink pixel of 16 is 16)
 
 
 def _lean_of(lines: np.ndarray | None) -> list[float]:
@@ -151,25 +156,143 @@ def _lean_of(lines: np.ndarray | None) -> list[float]:
     return out
 
 
-def _leans(mask: np.ndarray) -> tuple[list[float], list[float]]:
-    """The leans (degrees, counter-clockwise) of the straight rows of rules in an ink mask, and
-    those of its columns measured in the transposed mask, each within +-RULE_SLANT (see
-    :func:`_lean_of`; empty where there are none). From a Hough transform of the mask pooled 4:1
-    (a page held up is never level, and a rule leaning 2 degrees breaks into short steps that no
-    level run finds)."""
+class Lines(NamedTuple):
+    """Hough lines (rho, theta) of an ink mask pooled 4:1, strongest first, rows' (within
+    +-RULE_SLANT of level) and columns' (measured in the transposed mask): through all of its
+    ink (``rows``, ``cols``) and through its sparse ink only (``sparse_rows``, ``sparse_cols``)."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    sparse_rows: np.ndarray
+    sparse_cols: np.ndarray
+
+
+def _hough(mask: np.ndarray) -> Lines:
+    """The straight lines of an ink mask (see :class:`Lines`). A page held up is never level, and
+    a rule leaning 2 degrees breaks into short steps that no level run finds: lines are looked
+    for on the mask pooled 4:1, where a Hough transform costs a few milliseconds."""
     h, w = mask.shape
-    small = cv2.resize(mask, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
-    small = cv2.threshold(small, 40, 255, cv2.THRESH_BINARY)[1]
+    pooled = cv2.resize(mask, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
+    small = cv2.threshold(pooled, 40, 255, cv2.THRESH_BINARY)[1]
+    # a thin rule crossing a pooled pixel's rows at a slant covers little of each: there, any ink
+    # counts (a pooled pixel of a few ink pixels)
+    every = cv2.threshold(pooled, POOL_ANY, 255, cv2.THRESH_BINARY)[1]
+    # rules lie on paper; a textured background (fabric, foliage, gravel) is blots of ink nearly
+    # everywhere, and any line through it gathers more votes than a thin rule does. Blots are
+    # what stays of the pooled ink after an erosion (a rule, even a dense grid of them, is gone)
+    window = max(3, min(small.shape) // SPARSE_WINDOW) | 1
+    blots = cv2.erode(small, np.ones((2, 2), np.uint8))
+    dense = cv2.threshold(cv2.blur(blots, (window, window)), int(255 * SPARSE_INK), 255, cv2.THRESH_BINARY)[1]
+    sparse = cv2.bitwise_and(every, cv2.bitwise_not(dense))
     slant = np.deg2rad(RULE_SLANT)
 
-    def lean(img: np.ndarray) -> list[float]:
-        votes = max(10, img.shape[1] // 4)   # a rule spans at least a quarter of the frame
-        lines = cv2.HoughLines(img, 1, np.deg2rad(RULE_STEP), votes, min_theta=np.pi / 2 - slant,
+    def lines(img: np.ndarray, span: float) -> np.ndarray:
+        votes = max(10, int(img.shape[1] / span))   # pooled pixels of ink along a line
+        found = cv2.HoughLines(img, 1, np.deg2rad(RULE_STEP), votes, min_theta=np.pi / 2 - slant,
                                max_theta=np.pi / 2 + slant)
-        return _lean_of(lines)
+        return np.zeros((0, 2), np.float32) if found is None else found[:, 0]
 
-    columns = cv2.transpose(small)
-    return both(lambda: lean(small), lambda: lean(columns))   # the costliest step of a textured frame
+    # a lone rule spans at least a quarter of the frame; a family's may be a page held far off
+    def rows() -> tuple[np.ndarray, np.ndarray]:
+        return lines(small, 4.0), lines(sparse, FAMILY_FRACTION)
+
+    def cols() -> tuple[np.ndarray, np.ndarray]:
+        return lines(cv2.transpose(small), 4.0), lines(cv2.transpose(sparse), FAMILY_FRACTION)
+
+    (r, sr), (c, sc) = both(rows, cols)   # the costliest step of a textured frame
+    return Lines(r, c, sr, sc)
+
+
+def _leans(mask: np.ndarray, lines: Lines | None = None) -> tuple[list[float], list[float]]:
+    """The leans (degrees, counter-clockwise) of the straight rows of rules in an ink mask, and
+    those of its columns measured in the transposed mask, each within +-RULE_SLANT (see
+    :func:`_lean_of`; empty where there are none). ``lines``: the mask's :func:`_hough`."""
+    rows, cols = (_hough(mask) if lines is None else lines)[:2]
+    return _lean_of(rows[:, None] if len(rows) else None), _lean_of(cols[:, None] if len(cols) else None)
+
+
+LINE_BAND = 4       # pixels either side of a Hough line (found 4:1 pooled) where its rule is looked for
+MAX_LINES = 48      # distinct Hough lines followed, strongest first
+MAX_HOUGH = 256     # ... among this many
+LINE_PIECE = 64     # pixels: a line's rows are refined piece by piece along it
+FAMILY = 3          # lines are followed one by one where at least this many lean alike
+FAMILY_SPREAD = 3.0  # ... within this many degrees (a page's rules in perspective)
+FAMILY_FRACTION = 6.0  # a rule of a family spans at least 1/FAMILY_FRACTION of the frame (a page
+                       # held far off; a lone rule must span 1/RULE_FRACTION)
+DISTINCT = 2.0      # pooled pixels: closer than this somewhere across the frame, two lines are one
+
+
+def _families(lines: np.ndarray, width: float) -> np.ndarray:
+    """The Hough lines (rho, theta; of rows, pooled 4:1 over ``width`` pooled columns) that
+    belong to a family of at least FAMILY lines, each counted once.
+
+    Rules come ruled: many near-parallel lines a page, apart all along. A lone long stroke (the
+    straight tail of a 9 in a close-up) is no rule for this reason, and is left to the run search
+    at the page's leans; the fan of Hough lines through it are one line, as they meet inside the
+    frame (lines within DISTINCT pooled pixels of one another anywhere across it are one)."""
+    lines = np.asarray(lines, np.float64)[:MAX_HOUGH]
+    ends = np.stack([lines[:, 0], lines[:, 0] - width * np.cos(lines[:, 1])], axis=1) / np.sin(lines[:, 1])[:, None]
+    d = ends[:, None] - ends[None]   # (N, N, 2): how far apart two lines are at the frame's two sides
+    same = (d[..., 0] * d[..., 1] <= 0) | (np.abs(d).min(axis=2) < DISTINCT)
+    alive = np.ones(len(lines), bool)
+    kept = []
+    for i in range(len(lines)):   # strongest first; a weaker line the same as a kept one is it
+        if alive[i]:
+            kept.append(i)
+            alive &= ~same[i]
+            if len(kept) == MAX_LINES:
+                break
+    if len(kept) < FAMILY:
+        return np.zeros((0, 2))
+    k = lines[kept]
+    near = np.abs(k[:, 1][:, None] - k[:, 1][None]) <= np.deg2rad(FAMILY_SPREAD)
+    return k[near.sum(axis=1) >= FAMILY]
+
+
+def _rules_along(thin: np.ndarray, lines: np.ndarray, length: int, bridge: int = 21) -> np.ndarray:
+    """Rules of the ``thin`` ink (thin across the rows) along each Hough line of rows: where the
+    line runs at least ``length`` pixels (gaps up to ``bridge`` bridged) with ink RUN_FILL of it.
+
+    A rule is straight, and stays straight in a photo, but a page in perspective leans each of
+    its rules a little otherwise (its top rule by a degree more than its bottom one), and a run
+    search at one or two leans misses the others. Each line is followed on its own instead: its
+    position is refined to the pixel rows, within LINE_BAND, that hold most ink along it."""
+    h, w = thin.shape
+    out = np.zeros_like(thin)
+    xs = np.arange(w)
+    offsets = np.arange(-LINE_BAND, LINE_BAND + 1)
+    for rho, theta in _families(lines, w / 4.0):
+        s, c = np.sin(theta), np.cos(theta)
+        centre = 4.0 * rho + 1.5 * (c + s)   # the pooled pixel's centre, in frame pixels
+        ys = np.rint((centre - xs * c) / s).astype(np.int64)[None, :] + offsets[:, None]
+        inside = (ys >= 0) & (ys < h)
+        hit = np.zeros(ys.shape, bool)
+        hit[inside] = thin[ys[inside], np.broadcast_to(xs, ys.shape)[inside]] > 0
+        if hit.sum() < RUN_FILL * length:
+            continue
+        # the rule's rows, piece by piece along it: the Hough line is found 4:1 pooled and a
+        # quarter of a degree coarse, and a page bends a little; in each piece, the rows within
+        # a pixel or two of the one that holds most ink along it, where they hold half as much
+        pieces = -(-w // LINE_PIECE)
+        padded = np.zeros((len(offsets), pieces * LINE_PIECE), np.int32)
+        padded[:, :w] = hit
+        count = padded.reshape(len(offsets), pieces, LINE_PIECE).sum(axis=2)   # (rows, pieces)
+        best = count.argmax(axis=0)
+        near = np.abs(offsets[:, None] - offsets[best][None, :]) <= 2
+        rows = near & (count >= count.max(axis=0)[None, :] / 2) & (count > 0)
+        hit &= np.repeat(rows, LINE_PIECE, axis=1)[:, :w]
+        on = np.flatnonzero(hit.any(axis=0))
+        if not len(on):
+            continue
+        blocks = np.zeros(-(-w // RUN_POOL), bool)   # ink in each 8 pixels along (as the run search pools)
+        blocks[on // RUN_POOL] = True
+        breaks = np.flatnonzero(np.diff(on) > bridge)
+        for a, b in zip(np.r_[0, breaks + 1], np.r_[breaks, len(on) - 1]):
+            x0, x1 = on[a], on[b] + 1
+            if x1 - x0 >= length and blocks[x0 // RUN_POOL:(x1 - 1) // RUN_POOL + 1].mean() >= RUN_FILL:
+                band = hit[:, x0:x1]
+                out[ys[:, x0:x1][band], np.broadcast_to(xs[x0:x1], band.shape)[band]] = 255
+    return out
 
 
 def _runs_at(mask: np.ndarray, thin: np.ndarray | None, length: int, leans: tuple[float, ...]) -> np.ndarray:
@@ -188,10 +311,10 @@ def rule_slant(mask: np.ndarray) -> float:
     return _row_leans(mask)[0][0]
 
 
-def _row_leans(mask: np.ndarray) -> tuple[list[float], list[float]]:
+def _row_leans(mask: np.ndarray, lines: Lines | None = None) -> tuple[list[float], list[float]]:
     """:func:`_leans`, with the rows' leans never empty: the columns' turned where only columns
     were found (a page's rows lean with its columns), else level."""
-    rows, cols = _leans(mask)
+    rows, cols = _leans(mask, lines)
     return rows or [-a for a in cols[:1]] or [0.0], cols
 
 
@@ -200,16 +323,19 @@ def remove_rules(mask: np.ndarray) -> np.ndarray:
 
     Rows and columns are measured apart: a page held up in perspective leans its columns
     otherwise than its rows, and a run at the rows' lean misses a column by a degree off it."""
-    rows, cols = _row_leans(mask)
+    lines = _hough(mask)
+    rows, cols = _row_leans(mask, lines)
     level = lambda leans: tuple(a if abs(a) >= RULE_LEVEL else 0.0 for a in leans)  # noqa: E731
-    return remove_lines(mask, level(rows), level(cols) if cols else None)
+    return remove_lines(mask, level(rows), level(cols) if cols else None, lines)
 
 
 def remove_lines(mask: np.ndarray, slants: tuple[float, ...] = (0.0,),
-                 column_slants: tuple[float, ...] | None = None) -> np.ndarray:
+                 column_slants: tuple[float, ...] | None = None,
+                 lines: Lines | None = None) -> np.ndarray:
     """Remove ruled lines (long, thin, horizontal or vertical) from an ink mask: rows leaning by
     each of ``slants`` (degrees, counter-clockwise), columns by each of ``column_slants`` measured
-    in the transposed mask (default: the rows' leans, turned).
+    in the transposed mask (default: the rows' leans, turned); and along each line of the sparse
+    ink of ``lines`` that has a family (see :func:`_hough` and :func:`_rules_along`).
 
     A rule spans a large part of the frame and is only a few pixels thick; a digit's bar, even a
     long one in a close-up, is shorter or thicker. Small gaps (noise, faint print) are bridged
@@ -228,6 +354,11 @@ def remove_lines(mask: np.ndarray, slants: tuple[float, ...] = (0.0,),
     # in the transposed mask a column's lean turns the other way
     thin_t = cv2.transpose(thin_v) if len(cols) > 1 else None   # only a second lean looks at it
     vert = cv2.bitwise_and(cv2.transpose(_runs_at(cv2.transpose(mask), thin_t, max(int(h / RULE_FRACTION), 40), cols)), thin_v)
+    if lines is not None:
+        horiz = cv2.bitwise_or(horiz, _rules_along(thin_h, lines.sparse_rows, max(int(w / FAMILY_FRACTION), 40)))
+        if len(lines.sparse_cols):
+            along = _rules_along(cv2.transpose(thin_v), lines.sparse_cols, max(int(h / FAMILY_FRACTION), 40))
+            vert = cv2.bitwise_or(vert, cv2.transpose(along))
     has_h, has_v = cv2.countNonZero(horiz) > 0, cv2.countNonZero(vert) > 0
     if not has_h and not has_v:
         return mask
