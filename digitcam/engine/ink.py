@@ -232,16 +232,15 @@ def _families(lines: np.ndarray, width: float) -> np.ndarray:
     frame (lines within DISTINCT pooled pixels of one another anywhere across it are one)."""
     lines = np.asarray(lines, np.float64)[:MAX_HOUGH]
     ends = np.stack([lines[:, 0], lines[:, 0] - width * np.cos(lines[:, 1])], axis=1) / np.sin(lines[:, 1])[:, None]
-    d = ends[:, None] - ends[None]   # (N, N, 2): how far apart two lines are at the frame's two sides
-    same = (d[..., 0] * d[..., 1] <= 0) | (np.abs(d).min(axis=2) < DISTINCT)
+    left = ends[:, 0][:, None] - ends[:, 0][None]    # how far apart two lines are at the frame's sides
+    right = ends[:, 1][:, None] - ends[:, 1][None]
+    same = (left * right <= 0) | (np.minimum(np.abs(left), np.abs(right)) < DISTINCT)
     alive = np.ones(len(lines), bool)
     kept = []
-    for i in range(len(lines)):   # strongest first; a weaker line the same as a kept one is it
-        if alive[i]:
-            kept.append(i)
-            alive &= ~same[i]
-            if len(kept) == MAX_LINES:
-                break
+    while alive.any() and len(kept) < MAX_LINES:   # strongest first; a weaker line the same as a kept one is it
+        i = int(alive.argmax())
+        kept.append(i)
+        alive &= ~same[i]
     if len(kept) < FAMILY:
         return np.zeros((0, 2))
     k = lines[kept]
@@ -259,39 +258,39 @@ def _rules_along(thin: np.ndarray, lines: np.ndarray, length: int, bridge: int =
     position is refined to the pixel rows, within LINE_BAND, that hold most ink along it."""
     h, w = thin.shape
     out = np.zeros_like(thin)
+    family = _families(lines, w / 4.0)
+    if not len(family):
+        return out
     xs = np.arange(w)
     offsets = np.arange(-LINE_BAND, LINE_BAND + 1)
-    for rho, theta in _families(lines, w / 4.0):
-        s, c = np.sin(theta), np.cos(theta)
-        centre = 4.0 * rho + 1.5 * (c + s)   # the pooled pixel's centre, in frame pixels
-        ys = np.rint((centre - xs * c) / s).astype(np.int64)[None, :] + offsets[:, None]
-        inside = (ys >= 0) & (ys < h)
-        hit = np.zeros(ys.shape, bool)
-        hit[inside] = thin[ys[inside], np.broadcast_to(xs, ys.shape)[inside]] > 0
-        if hit.sum() < RUN_FILL * length:
-            continue
-        # the rule's rows, piece by piece along it: the Hough line is found 4:1 pooled and a
-        # quarter of a degree coarse, and a page bends a little; in each piece, the rows within
-        # a pixel or two of the one that holds most ink along it, where they hold half as much
-        pieces = -(-w // LINE_PIECE)
-        padded = np.zeros((len(offsets), pieces * LINE_PIECE), np.int32)
-        padded[:, :w] = hit
-        count = padded.reshape(len(offsets), pieces, LINE_PIECE).sum(axis=2)   # (rows, pieces)
-        best = count.argmax(axis=0)
-        near = np.abs(offsets[:, None] - offsets[best][None, :]) <= 2
-        rows = near & (count >= count.max(axis=0)[None, :] / 2) & (count > 0)
-        hit &= np.repeat(rows, LINE_PIECE, axis=1)[:, :w]
-        on = np.flatnonzero(hit.any(axis=0))
-        if not len(on):
-            continue
+    s, c = np.sin(family[:, 1]), np.cos(family[:, 1])
+    centre = 4.0 * family[:, 0] + 1.5 * (c + s)   # the pooled pixel's centre, in frame pixels
+    centre_rows = np.rint((centre[:, None] - xs[None] * c[:, None]) / s[:, None]).astype(np.int32)
+    ys = centre_rows[:, None, :] + offsets[None, :, None].astype(np.int32)        # (lines, band, columns)
+    hit = (thin[np.clip(ys, 0, h - 1), xs[None, None, :]] > 0) & (ys >= 0) & (ys < h)
+    inked = hit.sum(axis=(1, 2)) >= RUN_FILL * length   # lines with too little ink near them hold no rule
+    # the rule's rows, piece by piece along it: the Hough line is found 4:1 pooled and a quarter
+    # of a degree coarse, and a page bends a little; in each piece, the rows within a pixel or
+    # two of the one that holds most ink along it, where they hold half as much
+    pieces = -(-w // LINE_PIECE)
+    padded = np.zeros((len(family), len(offsets), pieces * LINE_PIECE), np.int32)
+    padded[:, :, :w] = hit
+    count = padded.reshape(len(family), len(offsets), pieces, LINE_PIECE).sum(axis=3)   # (lines, band, pieces)
+    best = offsets[count.argmax(axis=1)]                                               # (lines, pieces)
+    rows = ((np.abs(offsets[None, :, None] - best[:, None, :]) <= 2)
+            & (count >= count.max(axis=1, keepdims=True) / 2) & (count > 0))
+    hit &= np.repeat(rows, LINE_PIECE, axis=2)[:, :, :w]
+    along = hit.any(axis=1)                                                            # (lines, columns)
+    for k in np.flatnonzero(inked):
+        on = np.flatnonzero(along[k])
         blocks = np.zeros(-(-w // RUN_POOL), bool)   # ink in each 8 pixels along (as the run search pools)
         blocks[on // RUN_POOL] = True
         breaks = np.flatnonzero(np.diff(on) > bridge)
         for a, b in zip(np.r_[0, breaks + 1], np.r_[breaks, len(on) - 1]):
             x0, x1 = on[a], on[b] + 1
             if x1 - x0 >= length and blocks[x0 // RUN_POOL:(x1 - 1) // RUN_POOL + 1].mean() >= RUN_FILL:
-                band = hit[:, x0:x1]
-                out[ys[:, x0:x1][band], np.broadcast_to(xs[x0:x1], band.shape)[band]] = 255
+                band = hit[k, :, x0:x1]
+                out[ys[k, :, x0:x1][band], np.broadcast_to(xs[x0:x1], band.shape)[band]] = 255
     return out
 
 
