@@ -16,6 +16,13 @@ from conftest import FULL_MNIST, ROOT, run_cli
 PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 
 # measured with the shipped model (README, "Figures"); floors a little under the measurement.
+# Sixth session (2026-12-02): rules of a page followed one by one where they form a family.
+# Photos F1 0.924, precision 0.951, recall 0.899; per kind canvas 1.000, cluttered 0.885,
+# photo_paper 0.958, webcam 0.750, whiteboard 0.750; false digits 0.42 per photo, 1.20 per
+# painted-out photo, 0.05 per digit-free photo; true boxes alone 93.0%; turned by 90 and 180
+# degrees 0.891 and 0.881. Floors raised: F1, precision, whiteboard, false digits per photo and
+# per painted-out photo; the others stay (cluttered and photo_paper fell by 0.002, one digit
+# found and misread, still above their floors).
 # Fifth session (2026-12-02): the same figures to the last digit (its changes are speed that
 # keeps every reading; its model and prefilter experiments were not shipped), so every floor stays.
 # Round 2, fourth session (2026-12-02), scan's defaults (--rotation auto): MNIST 99.67%; photos
@@ -26,10 +33,10 @@ PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 # both model heads decide together, digits inside words of letters are dropped, leaning rules are
 # removed, 0, 1 and 8 no longer turn a photo of coins, the prefilter refitted.)
 MNIST_TEST = 0.996
-OVERALL = {"f1": 0.915, "precision": 0.935, "recall": 0.89}
-PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.88, "photo_paper": 0.955, "webcam": 0.74, "whiteboard": 0.68}
-MAX_FALSE_PER_IMAGE = 0.6
-MAX_FALSE_PER_PAINTED_OUT_PHOTO = 1.5
+OVERALL = {"f1": 0.92, "precision": 0.945, "recall": 0.89}
+PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.88, "photo_paper": 0.955, "webcam": 0.74, "whiteboard": 0.74}
+MAX_FALSE_PER_IMAGE = 0.45
+MAX_FALSE_PER_PAINTED_OUT_PHOTO = 1.25
 MAX_FALSE_PER_NEGATIVE_PHOTO = 0.1
 MIN_CROP_ACCURACY = 0.93
 
