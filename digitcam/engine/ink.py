@@ -132,7 +132,7 @@ RULE_STEP = 0.25    # degrees: the resolution of the lean's search
 LEAN_LINES = 24     # the lean most rules share is counted among this many strongest lines
 LEAN_SHARED = 3     # ... and taken where at least this many share it
 SPARSE_INK = 0.25   # lines are looked for in ink whose surroundings are less than this share blots
-SPARSE_WINDOW = 24  # ... over a square this fraction of the frame's short side
+SPARSE_WINDOW = 24  # ... over a square 1/SPARSE_WINDOW of the frame's short side
 POOL_ANY = 8        # a 4:1 pooled pixel above this grey level holds ink (one ink pixel of 16 is 16)
 
 
