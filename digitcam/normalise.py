@@ -93,10 +93,10 @@ def levels(gray: np.ndarray, mask: np.ndarray, count: int | None = None) -> tupl
 def _soft_ink(gray: np.ndarray, mask: np.ndarray, count: int | None = None) -> np.ndarray:
     """Ink intensity in [0, 1]: stretched between paper and ink levels, zero away from the ink.
     ``count``: the mask's ink pixels, when the caller has counted them."""
-    both = levels(gray, mask, count)
-    if both is None:
+    ink_paper = levels(gray, mask, count)
+    if ink_paper is None:
         return (mask > 0).astype(np.float32)
-    ink_level, paper_level = both
+    ink_level, paper_level = ink_paper
     span = ink_level - paper_level
     if abs(span) < 1.0:
         return (mask > 0).astype(np.float32)

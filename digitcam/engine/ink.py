@@ -156,6 +156,17 @@ def _lean_of(lines: np.ndarray | None) -> list[float]:
     return out
 
 
+LINE_BAND = 4       # pixels either side of a Hough line (found 4:1 pooled) where its rule is looked for
+MAX_LINES = 48      # distinct Hough lines followed, strongest first
+MAX_HOUGH = 256     # ... among this many
+LINE_PIECE = 64     # pixels: a line's rows are refined piece by piece along it
+FAMILY = 3          # lines are followed one by one where at least this many lean alike
+FAMILY_SPREAD = 3.0  # ... within this many degrees (a page's rules in perspective)
+FAMILY_FRACTION = 6.0  # a rule of a family spans at least 1/FAMILY_FRACTION of the frame (a page
+                       # held far off; a lone rule must span 1/RULE_FRACTION)
+DISTINCT = 2.0      # pooled pixels: closer than this somewhere across the frame, two lines are one
+
+
 class Lines(NamedTuple):
     """Hough lines (rho, theta) of an ink mask pooled 4:1, strongest first, rows' (within
     +-RULE_SLANT of level) and columns' (measured in the transposed mask): through all of its
@@ -209,17 +220,6 @@ def _leans(mask: np.ndarray, lines: Lines | None = None) -> tuple[list[float], l
     :func:`_lean_of`; empty where there are none). ``lines``: the mask's :func:`_hough`."""
     rows, cols = (_hough(mask) if lines is None else lines)[:2]
     return _lean_of(rows[:, None] if len(rows) else None), _lean_of(cols[:, None] if len(cols) else None)
-
-
-LINE_BAND = 4       # pixels either side of a Hough line (found 4:1 pooled) where its rule is looked for
-MAX_LINES = 48      # distinct Hough lines followed, strongest first
-MAX_HOUGH = 256     # ... among this many
-LINE_PIECE = 64     # pixels: a line's rows are refined piece by piece along it
-FAMILY = 3          # lines are followed one by one where at least this many lean alike
-FAMILY_SPREAD = 3.0  # ... within this many degrees (a page's rules in perspective)
-FAMILY_FRACTION = 6.0  # a rule of a family spans at least 1/FAMILY_FRACTION of the frame (a page
-                       # held far off; a lone rule must span 1/RULE_FRACTION)
-DISTINCT = 2.0      # pooled pixels: closer than this somewhere across the frame, two lines are one
 
 
 def _families(lines: np.ndarray, width: float) -> np.ndarray:
