@@ -34,6 +34,7 @@ class EngineRow:
     median_ms: float
     p95_ms: float
     fps: float
+    gate_ms: float
     find_ms: float
     candidates_ms: float
     crops_ms: float

@@ -410,13 +410,13 @@ def bench(
         if not as_json:
             t = Table(title=f"engine, {recognizer.classifier.runtime} runtime, {origin}", header_style="bold", box=None,
                       pad_edge=False, padding=(0, 1))
-            for col in ("scene", "frame", "digits", "found", "ms", "p95", "hyps", "find", "crops", "model"):
+            for col in ("scene", "frame", "digits", "found", "ms", "p95", "hyps", "gate", "find", "crops", "model"):
                 t.add_column(col, justify="right", no_wrap=True)
             for r in rows:
                 t.add_row(r.scene, r.size, str(r.digits), f"{r.found:.1f}", f"{r.median_ms:.1f}", f"{r.p95_ms:.1f}", f"{r.hypotheses:.0f}",
-                          f"{r.find_ms:.1f}", f"{r.candidates_ms + r.crops_ms:.1f}", f"{r.classify_ms:.1f}")
-            out.print("ms: median per frame; p95: 95th percentile; hyps: hypotheses the model scored; find, crops, "
-                      "model: median ms of those stages", soft_wrap=False)
+                          f"{r.gate_ms:.1f}", f"{r.find_ms:.1f}", f"{r.candidates_ms + r.crops_ms:.1f}", f"{r.classify_ms:.1f}")
+            out.print("ms: median per frame; p95: 95th percentile; hyps: hypotheses the model scored; gate, find, "
+                      "crops, model: median ms of those stages", soft_wrap=False)
             out.print(t)
     if "scan" in parts:
         def factory():

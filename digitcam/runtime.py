@@ -39,6 +39,7 @@ class Classifier:
     num_classes: int                  # of one head: 11 (digits + "not a digit"), or 10
     _run: Callable[[np.ndarray, np.ndarray | None], np.ndarray]
     has_context: bool = False
+    threads: int = 1                  # LiteRT's threads for one call (the gate beside it runs on as many)
 
     def heads(self, digits: np.ndarray, contexts: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Both heads' probabilities: ``context`` (sees the surroundings) and ``crop`` (the digit alone).
@@ -111,7 +112,7 @@ def _load_litert(path: Path, threads: int) -> Classifier:
 
     has_context = context_in is not None
     width = int(out["shape"][-1])
-    return Classifier(path, "litert", width // 2 if has_context else width, run, has_context)
+    return Classifier(path, "litert", width // 2 if has_context else width, run, has_context, threads)
 
 
 def _load_tensorflow(path: Path) -> Classifier:

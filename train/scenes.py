@@ -46,6 +46,7 @@ SCRIPT = (cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX)
 class Scene:
     image: np.ndarray                                  # uint8 BGR
     boxes: list[tuple[int, int, int, int, int]] = field(default_factory=list)  # x, y, w, h, label
+    ink: list[np.ndarray] = field(default_factory=list)  # per box: (N, 2) x, y of its ink, frame pixels
 
 
 @lru_cache(maxsize=1)
@@ -412,7 +413,7 @@ def render_scene(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
             warped = cv2.warpPerspective(page.img, m, (w, h), flags=cv2.INTER_LINEAR)
             cover = cv2.warpPerspective(np.ones((ph, pw), np.float32), m, (w, h), flags=cv2.INTER_LINEAR)[..., None]
             img = img * (1 - cover) + warped * cover
-    boxes = []
+    boxes, inks = [], []
     if m is not None:
         for lab, (ys, xs) in zip(page.boxes, page.masks):
             pts = cv2.perspectiveTransform(np.stack([xs, ys], 1).astype(np.float32)[None], m)[0]
@@ -420,6 +421,7 @@ def render_scene(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
             x1, y1 = np.ceil(pts.max(axis=0)).astype(int)
             if x0 >= 0 and y0 >= 0 and x1 <= w and y1 <= h:
                 boxes.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0), lab))
+                inks.append(pts)
     if rng.random() < 0.2:
         _hand(img, rng)
     gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -436,7 +438,7 @@ def render_scene(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
     if rng.random() < 0.6:
         _, enc = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(40, 95))])
         img = cv2.imdecode(enc, cv2.IMREAD_COLOR)
-    return Scene(img, boxes)
+    return Scene(img, boxes, inks)
 
 
 # ---------------------------------------------------------------- labelling the engine's hypotheses

@@ -1,0 +1,341 @@
+"""Training the gate (:mod:`digitcam.engine.gate`) on rendered scenes.
+
+Every scene of :mod:`digitcam.train.scenes` (pages of MNIST training digits, some printed, in
+front of photographs, wood, fabric, stripes; printed text, rules, grids, hands; frames without
+digits) is shrunk as the gate shrinks a frame, a quarter of them turned by 90, 180 or 270
+degrees (pages come turned), and each STRIDE-pixel cell is labelled: 1 where a digit's ink lies,
+0 elsewhere, and not counted in a ring of one cell around the digit ink (the cells a digit's
+blur reaches). The model trains on 256-pixel crops, one around a digit and one elsewhere (a
+third of those a digit-free backdrop alone): it is fully convolutional and runs on whole frames.
+Its threshold is set on scenes it never saw (:func:`calibrate`), and it is exported for LiteRT
+beside the classifier with a card holding the threshold and its figures.
+
+``python -m digitcam.train.gate --data mnist.npz --out model/`` (25 minutes here; the shipped
+gate's recipe is in ``model/gate.card.json``)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from digitcam.engine.gate import GATE_FILE, GATE_SIDE, STRIDE
+from digitcam.train.scenes import map_scenes
+
+RECALL = 0.998      # of rendered digits, held whole by the region the gate reads
+CROP = 256          # training crops, gate pixels
+IGNORE = 2          # target value of cells not counted in the loss
+MIN_INK = 3         # frame pixels of a digit's ink that make its cell a digit cell
+VAL_SIDE = 640      # validation frames are padded to this square
+MAX_VAL_DIGITS = 400
+MARGIN_CELLS = 3    # see hot_cells
+
+
+def _gate_image(scene) -> tuple[np.ndarray, np.ndarray, float]:
+    """The scene's gray frame shrunk as the gate shrinks it, its digits' cells ((D, H, W) bool:
+    where each digit's ink lies), and the scale."""
+    from digitcam.normalise import to_gray
+
+    gray = to_gray(scene.image)
+    h, w = gray.shape
+    scale = min(1.0, GATE_SIDE / max(h, w))
+    small = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    ch, cw = -(-small.shape[0] // STRIDE), -(-small.shape[1] // STRIDE)
+    cells = np.zeros((len(scene.ink), ch, cw), bool)
+    for k, pts in enumerate(scene.ink):
+        c = np.floor(np.asarray(pts, np.float64) * scale / STRIDE).astype(int)
+        c = c[(c[:, 0] >= 0) & (c[:, 0] < cw) & (c[:, 1] >= 0) & (c[:, 1] < ch)]
+        counts = np.zeros((ch, cw), np.int32)
+        np.add.at(counts, (c[:, 1], c[:, 0]), 1)
+        # a tiny digit's ink may spread over cells with less than MIN_INK each: its fullest cell counts
+        cells[k] = (counts >= MIN_INK) | ((counts == counts.max()) & (counts > 0))
+    return small, cells, scale
+
+
+def _target(cells: np.ndarray) -> np.ndarray:
+    pos = cells.any(axis=0).astype(np.uint8) if len(cells) else np.zeros(cells.shape[1:], np.uint8)
+    ring = cv2.dilate(pos, np.ones((3, 3), np.uint8)) > pos
+    out = pos.copy()
+    out[ring] = IGNORE
+    return out
+
+
+def _turn(img: np.ndarray, cells: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    if rng.random() < 0.25:
+        k = int(rng.integers(1, 4))
+        return np.ascontiguousarray(np.rot90(img, k)), np.ascontiguousarray(np.rot90(cells, k, axes=(1, 2)))
+    return img, cells
+
+
+def _texture(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    """A digit-free frame: what is behind a page, alone (most camera frames hold no page)."""
+    from digitcam.synth import specks
+    from digitcam.train.scenes import backdrop
+
+    img = specks(h, w, rng) if rng.random() < 0.15 else backdrop(h, w, rng)
+    img = np.asarray(img, np.float32)
+    gray = img.mean(axis=2) if img.ndim == 3 else img
+    gray = gray * rng.uniform(0.6, 1.2) + rng.normal(0, rng.uniform(0.5, 5), gray.shape)
+    return np.clip(gray, 0, 255).astype(np.uint8)
+
+
+def _drawn(scene, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
+    """A CROP x CROP drawing of one to three of the scene's digits in a pen's even strokes, large,
+    on a plain ground (a drawing canvas, a digit in marker held up to a camera), and its target.
+
+    Rendered scenes draw digits as MNIST wrote them, and a lone large 1 or 7 of even strokes on
+    a plain ground looked to the gate like a page's edge (canvas 1s scored 0.15-0.25)."""
+    from digitcam.canvas import Canvas, trace_digit
+
+    inks = [np.asarray(p) for p in scene.ink if len(p) >= 20]
+    if not inks:
+        return None
+    n = int(rng.integers(1, 4))
+    height = int(rng.integers(40, 176)) if n == 1 else int(rng.integers(30, 110))   # side <= CROP
+    canvas = Canvas(size=CROP, thickness=int(np.clip(height * rng.uniform(0.04, 0.14), 3, 30)))
+    x = int(rng.integers(0, max(1, CROP - n * height)))
+    y = int(rng.integers(0, max(1, CROP - int(height * 28 / 20))))
+    for k in range(n):
+        pts = inks[int(rng.integers(len(inks)))]
+        lo = pts.min(axis=0)
+        extent = pts.max(axis=0) - lo + 1
+        f = 20.0 / extent.max()
+        digit = np.zeros((28, 28), np.uint8)
+        q = np.floor((pts - lo) * f + (28 - extent * f) / 2).astype(int).clip(0, 27)
+        digit[q[:, 1], q[:, 0]] = 255
+        digit = cv2.dilate(digit, np.ones((2, 2), np.uint8))
+        side = int(height * 28 / 20)   # the 28x28 square the 20-pixel digit sits in, at scale
+        if x + side // 2 >= CROP:
+            break
+        trace_digit(canvas, digit, (x, y, min(side, CROP - x - 1), min(side, CROP - y - 1)))
+        x += int(side * (extent[0] / extent.max() * 20 + 8) / 28 * rng.uniform(0.7, 1.0))
+    strokes = canvas.render() > 127
+    ground, pen = (rng.uniform(0, 90), rng.uniform(160, 255)) if rng.random() < 0.5 else (rng.uniform(150, 255), rng.uniform(0, 100))
+    img = np.where(strokes, pen, ground).astype(np.float32)
+    img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.5)) + rng.normal(0, rng.uniform(0.5, 6), img.shape)
+    n_cells = CROP // STRIDE
+    counts = strokes.reshape(n_cells, STRIDE, n_cells, STRIDE).sum(axis=(1, 3))
+    return np.clip(img, 0, 255).astype(np.uint8), _target((counts >= MIN_INK)[None])
+
+
+def train_samples(scene) -> tuple[np.ndarray, np.ndarray]:
+    """Two CROP x CROP crops of a scene (one around a digit where there is one; the other, a
+    third of the time, of a digit-free backdrop, a fifth of the time a drawing of its digits
+    in even strokes, see :func:`_drawn`) and their targets."""
+    img, cells, _ = _gate_image(scene)
+    rng = np.random.default_rng(int(img[::17, ::13].sum()) + len(scene.boxes))
+    img, cells = _turn(img, cells, rng)
+    target = _target(cells)
+    h, w = img.shape
+    if h < CROP or w < CROP:   # never for the scenes' sizes; pad to be safe
+        ph, pw = max(0, CROP - h), max(0, CROP - w)
+        img = cv2.copyMakeBorder(img, 0, ph, 0, pw, cv2.BORDER_REFLECT)
+        target = np.pad(target, ((0, -(-ph // STRIDE)), (0, -(-pw // STRIDE))), constant_values=IGNORE)
+        h, w = img.shape
+    n = CROP // STRIDE
+    ch, cw = (h - CROP) // STRIDE, (w - CROP) // STRIDE
+    imgs, targets = [], []
+    for k in range(2):
+        pos = np.argwhere(target == 1)
+        other = rng.random() if k == 1 else 1.0
+        drawn = _drawn(scene, rng) if other < 0.2 else None
+        if drawn is not None:
+            imgs.append(drawn[0])
+            targets.append(drawn[1])
+            continue
+        if other < 0.2 + 1 / 3:
+            imgs.append(_texture(CROP, CROP, rng))
+            targets.append(np.zeros((n, n), np.uint8))
+            continue
+        if k == 0 and len(pos):
+            cy, cx = pos[int(rng.integers(len(pos)))]
+            r = int(np.clip(cy - n // 2 + rng.integers(-n // 4, n // 4 + 1), 0, ch))
+            c = int(np.clip(cx - n // 2 + rng.integers(-n // 4, n // 4 + 1), 0, cw))
+        else:
+            r, c = int(rng.integers(0, ch + 1)), int(rng.integers(0, cw + 1))
+        imgs.append(img[r * STRIDE:r * STRIDE + CROP, c * STRIDE:c * STRIDE + CROP])
+        targets.append(target[r:r + n, c:c + n])
+    return np.stack(imgs), np.stack(targets)
+
+
+def val_samples(scene) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A whole shrunk frame padded to VAL_SIDE square (zeros), its size, and its digits' boxes in
+    gate pixels (padded to MAX_VAL_DIGITS rows of x0, y0, x1, y1; -1 where none)."""
+    img, cells, scale = _gate_image(scene)
+    rng = np.random.default_rng(int(img[::17, ::13].sum()) + len(scene.boxes))
+    img, cells = _turn(img, cells, rng)
+    h, w = img.shape
+    out = np.zeros((VAL_SIDE, VAL_SIDE), np.uint8)
+    out[:h, :w] = img
+    boxes = np.full((MAX_VAL_DIGITS, 4), -1, np.int32)
+    for k, c in enumerate(cells[:MAX_VAL_DIGITS]):
+        ys, xs = np.nonzero(c)
+        if len(ys):
+            boxes[k] = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1   # cells
+    return out[None], np.array([[h, w]], np.int32), boxes[None]
+
+
+def build_gate():
+    """Fully convolutional: two 3x3 convolutions of stride 2, then four depthwise-separable ones
+    (the first of stride 2, the last two dilated: each cell sees ~130 gate pixels around it,
+    ~260 of a 720p frame, enough to tell a digit from wood grain or a page's edge), then a 1x1
+    to a sigmoid per cell. ~35 MMAC on a 640x360 frame."""
+    import keras
+    from keras import layers
+
+    def conv(x, ch, stride=1, dilation=1, separable=False):
+        if separable:   # a depthwise 3x3 and a 1x1: a ninth of a full convolution's cost
+            x = layers.DepthwiseConv2D(3, strides=stride, dilation_rate=dilation, padding="same", use_bias=False)(x)
+            x = layers.Conv2D(ch, 1, use_bias=False)(x)
+        else:
+            x = layers.Conv2D(ch, 3, strides=stride, dilation_rate=dilation, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        return layers.ReLU()(x)
+
+    inp = keras.Input((None, None, 1), name="frame")
+    x = layers.Rescaling(1 / 255.0)(inp)
+    x = conv(x, 8, 2)
+    x = conv(x, 16, 2)
+    x = conv(x, 32, 2, separable=True)
+    x = conv(x, 48, separable=True)
+    x = conv(x, 48, dilation=2, separable=True)
+    x = conv(x, 48, dilation=4, separable=True)
+    out = layers.Conv2D(1, 1, activation="sigmoid", name="digit_ink")(x)
+    return keras.Model(inp, out, name="gate")
+
+
+def _loss(pos_weight: float):
+    from keras import ops
+
+    def loss(y_true, y_pred):
+        y = y_true[..., 0]
+        p = ops.clip(y_pred[..., 0], 1e-6, 1 - 1e-6)
+        known = ops.cast(ops.not_equal(y, IGNORE), "float32")
+        t = ops.cast(ops.equal(y, 1), "float32")
+        bce = -(pos_weight * t * ops.log(p) + (1 - t) * ops.log(1 - p))
+        return ops.sum(bce * known) / ops.maximum(ops.sum(known), 1.0)
+
+    return loss
+
+
+def hot_cells(scores: np.ndarray, threshold: float) -> tuple[int, int, int, int] | None:
+    """The cells (c0, r0, c1, r1; ends exclusive, may pass the map's edges) around every cell of a
+    score map that reaches ``threshold``, None where none does. Each blob of such cells reaches
+    as far again as it is tall (at least MARGIN_CELLS): the gate is surest of a digit's curves and
+    least of its straight strokes (a lone 1 beside a row of digits, the bar of a big 7)."""
+    hot = (scores >= threshold).astype(np.uint8)
+    if not hot.any():
+        return None
+    _, _, stats, _ = cv2.connectedComponentsWithStats(hot, connectivity=8)
+    x, y, w, h = (stats[1:, k] for k in range(4))
+    m = np.maximum(h, MARGIN_CELLS)
+    return int((x - m).min()), int((y - m).min()), int((x + w + m).max()), int((y + h + m).max())
+
+
+def calibrate(predict, images: np.ndarray, sizes: np.ndarray, boxes: np.ndarray) -> dict:
+    """The highest threshold at which the cells above it, with margins (:func:`hot_cells`), hold
+    RECALL of the validation digits whole; and then, the share of the frames' area they cover
+    and the share of frames without digits in which no cell reaches it. (The engine asks less
+    of the gate: that a frame with digits is read at all. The stricter test leaves a margin for
+    photographs unlike the rendered scenes, and would let the engine read only that region.)"""
+    scores = np.concatenate([predict(images[i:i + 8]) for i in range(0, len(images), 8)])[..., 0]
+    maps = [s[:-(-h // STRIDE), :-(-w // STRIDE)] for s, (h, w) in zip(scores, sizes)]
+
+    def reading(t: float) -> tuple[float, float, float]:
+        held, area, skipped = [], [], []
+        for m, b in zip(maps, boxes):
+            b = b[b[:, 0] >= 0]
+            cells = hot_cells(m, t)
+            if not len(b):
+                skipped.append(cells is None)
+            if cells is None:
+                held += [False] * len(b)
+                area.append(0.0)
+                continue
+            c0, r0, c1, r1 = max(cells[0], 0), max(cells[1], 0), min(cells[2], m.shape[1]), min(cells[3], m.shape[0])
+            area.append((c1 - c0) * (r1 - r0) / m.size)
+            held += list((b[:, 0] >= c0) & (b[:, 1] >= r0) & (b[:, 2] <= c1) & (b[:, 3] <= r1))
+        return float(np.mean(held)), float(np.mean(area)), float(np.mean(skipped)) if skipped else 0.0
+
+    lo, hi = 0.0, 1.0   # containment falls as the threshold rises: bisect for the highest that holds RECALL
+    for _ in range(14):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if reading(mid)[0] >= RECALL else (lo, mid)
+    held, area, skipped = reading(lo)
+    return {"threshold": lo, "digits_held": held, "digits": int((boxes[..., 0] >= 0).sum()), "frames": int(len(images)),
+            "area_read": area, "frames_without_digits": int(sum(not (b[:, 0] >= 0).any() for b in boxes)),
+            "frames_without_digits_skipped": skipped}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m digitcam.train.gate", description="Train the engine's gate on rendered scenes.")
+    ap.add_argument("--data", default=None, help="MNIST npz (default: as digitcam train finds it)")
+    ap.add_argument("--out", type=Path, required=True, help="folder for gate.tflite, gate.keras and gate.card.json")
+    ap.add_argument("--scenes", type=int, default=3000)
+    ap.add_argument("--val-scenes", type=int, default=300)
+    ap.add_argument("--epochs", type=int, default=14)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    from digitcam.data import load_mnist
+    from digitcam.errors import DigitcamError
+
+    if not args.out.is_dir():
+        print(f"{ap.prog}: {args.out} is not a folder; pass the model folder (model/)", file=sys.stderr)
+        return 2
+    try:
+        mnist = load_mnist(args.data)
+    except DigitcamError as e:
+        print(f"{ap.prog}: {e}", file=sys.stderr)
+        return 2
+    n_val = len(mnist.x_train) // 12   # the classifier's validation digits stay out here too
+    x, y = mnist.x_train[:-n_val], mnist.y_train[:-n_val].astype(np.int32)
+    t0 = time.time()
+    imgs, targets = map_scenes(train_samples, x, y, args.scenes, args.seed * 7919 + 101, printed_pages=True)
+    vimgs, vsizes, vboxes = map_scenes(val_samples, x, y, args.val_scenes, args.seed * 7919 + 90001, printed_pages=True)
+    print(f"rendered {len(imgs)} crops and {len(vimgs)} validation frames in {time.time() - t0:.0f} s", flush=True)
+
+    from digitcam.quiet import quiet_tensorflow
+
+    quiet_tensorflow()
+    import keras
+
+    keras.utils.set_random_seed(args.seed)
+    model = build_gate()
+    pos = float((targets == 1).mean())
+    model.compile(optimizer=keras.optimizers.Adam(2e-3), loss=_loss(pos_weight=min(10.0, 0.25 / max(pos, 1e-6))))
+    order = np.random.default_rng(args.seed).permutation(len(imgs))
+    n_hold = len(imgs) // 20
+    tr, va = order[n_hold:], order[:n_hold]
+    xs = imgs[..., None].astype(np.float32)
+    ys = targets[..., None].astype(np.float32)
+    sched = keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=2, min_lr=1e-4)
+    model.fit(xs[tr], ys[tr], validation_data=(xs[va], ys[va]), epochs=args.epochs, batch_size=32, verbose=2,
+              callbacks=[sched])
+    figures = calibrate(lambda b: model.predict(b[..., None].astype(np.float32), verbose=0), vimgs, vsizes, vboxes)
+    figures.update({"scenes": args.scenes, "val_scenes": args.val_scenes, "epochs": args.epochs,
+                    "positive_cells": pos, "seconds": round(time.time() - t0)})
+    print(json.dumps(figures, indent=1), flush=True)
+    model.save(args.out / "gate.keras")
+    from digitcam.quiet import silenced_output
+
+    with silenced_output():
+        model.export(str(args.out / GATE_FILE), format="litert")
+    card = {"model": "gate.keras", "export": GATE_FILE, "input": "frame: (1, H, W, 1) float32 grey levels 0-255, "
+            f"shrunk to {GATE_SIDE} px on its longer side", "output": f"(1, H/{STRIDE}, W/{STRIDE}, 1): digit ink per cell",
+            "recipe": f"python -m digitcam.train.gate --data mnist.npz --out model/ --scenes {args.scenes} "
+                      f"--epochs {args.epochs} --seed {args.seed}", "created": time.strftime("%Y-%m-%d"),
+            **figures}
+    (args.out / "gate.card.json").write_text(json.dumps(card, indent=1) + "\n")
+    print(f"wrote {args.out / GATE_FILE} (threshold {figures['threshold']:.3f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
