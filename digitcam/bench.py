@@ -84,7 +84,7 @@ def bench_engine(recognizer: Recognizer, x, y, frames: int = 60, seed: int = 0, 
         scenes = _frames(x, y, rng, scene, size, count)
         for s in scenes[:3]:  # warm-up: LiteRT plans its tensors per batch size
             recognizer(s)
-        totals, parts, found = [], {"find": [], "candidates": [], "crops": [], "classify": [], "hypotheses": []}, []
+        totals, parts, found = [], {"gate": [], "find": [], "candidates": [], "crops": [], "classify": [], "hypotheses": []}, []
         for i in range(frames):
             start = time.perf_counter()
             r = recognizer(scenes[i % len(scenes)])

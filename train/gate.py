@@ -28,13 +28,12 @@ import numpy as np
 from digitcam.engine.gate import GATE_FILE, GATE_SIDE, STRIDE
 from digitcam.train.scenes import map_scenes
 
-RECALL = 0.998      # of rendered digits, held whole by the region the gate reads
+RECALL = 0.998      # of held-out frames holding one to three digits, read (see calibrate)
 CROP = 256          # training crops, gate pixels
 IGNORE = 2          # target value of cells not counted in the loss
 MIN_INK = 3         # frame pixels of a digit's ink that make its cell a digit cell
-VAL_SIDE = 640      # validation frames are padded to this square
-MAX_VAL_DIGITS = 400
-MARGIN_CELLS = 3    # see hot_cells
+FRAME_SIDE = 1280   # validation scenes are padded to this square (the renderer's largest side)
+FEW_FRAMES = 2000   # frames of one to three digits the threshold is set on (4 of them under it)
 
 
 def _gate_image(scene) -> tuple[np.ndarray, np.ndarray, float]:
@@ -164,21 +163,42 @@ def train_samples(scene) -> tuple[np.ndarray, np.ndarray]:
     return np.stack(imgs), np.stack(targets)
 
 
-def val_samples(scene) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A whole shrunk frame padded to VAL_SIDE square (zeros), its size, and its digits' boxes in
-    gate pixels (padded to MAX_VAL_DIGITS rows of x0, y0, x1, y1; -1 where none)."""
-    img, cells, scale = _gate_image(scene)
-    rng = np.random.default_rng(int(img[::17, ::13].sum()) + len(scene.boxes))
-    img, cells = _turn(img, cells, rng)
-    h, w = img.shape
-    out = np.zeros((VAL_SIDE, VAL_SIDE), np.uint8)
-    out[:h, :w] = img
-    boxes = np.full((MAX_VAL_DIGITS, 4), -1, np.int32)
-    for k, c in enumerate(cells[:MAX_VAL_DIGITS]):
-        ys, xs = np.nonzero(c)
-        if len(ys):
-            boxes[k] = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1   # cells
-    return out[None], np.array([[h, w]], np.int32), boxes[None]
+def val_samples(scene) -> tuple[np.ndarray, np.ndarray]:
+    """A whole frame as the gate sees it (turned as training turns it), and how many digits it holds."""
+    from digitcam.normalise import to_gray
+
+    gray = to_gray(scene.image)
+    rng = np.random.default_rng(int(gray[::17, ::13].sum()) + len(scene.boxes))
+    gray, _ = _turn(gray, np.zeros((0, 1, 1), bool), rng)
+    h, w = gray.shape
+    out = np.zeros((1, FRAME_SIDE, FRAME_SIDE), np.uint8)   # frames differ in size: padded, with it
+    out[0, :h, :w] = gray
+    return out, np.array([[h, w, len(scene.boxes)]], np.int32)
+
+
+def few_digit_frames(x: np.ndarray, y: np.ndarray, count: int, seed: int) -> list[np.ndarray]:
+    """Frames holding one to three digits (what the gate must not skip, and the hardest to see):
+    pages of ``digitcam.synth`` lying flat at 640x480, 800x600 or 1280x720, or held up in front of
+    wood or fabric, on plain, ruled or squared paper, digits 20-120 px tall; a quarter turned."""
+    from digitcam.normalise import to_gray
+    from digitcam.synth import fabric, held_up_page, render_scene, wood
+
+    rng = np.random.default_rng(seed)
+    frames = []
+    while len(frames) < count:
+        n = int(rng.integers(1, 4))
+        idx = rng.integers(0, len(x), n)
+        held = rng.random() < 0.5
+        size = (480, 640) if held else [(480, 640), (600, 800), (720, 1280)][len(frames) % 3]
+        scene = render_scene(x[idx], y[idx], rng, size=size, count=n, height=(20, 120), noise=float(rng.uniform(1, 5)),
+                             paper=str(rng.choice(["plain", "ruled", "squared"])))
+        if not scene.boxes:
+            continue
+        if held:
+            scene = held_up_page(scene, (wood if rng.random() < 0.5 else fabric)(720, 1280, rng), rng)
+        gray = to_gray(scene.image)
+        frames.append(np.ascontiguousarray(np.rot90(gray, int(rng.integers(1, 4)))) if rng.random() < 0.25 else gray)
+    return frames
 
 
 def build_gate():
@@ -224,63 +244,33 @@ def _loss(pos_weight: float):
     return loss
 
 
-def hot_cells(scores: np.ndarray, threshold: float) -> tuple[int, int, int, int] | None:
-    """The cells (c0, r0, c1, r1; ends exclusive, may pass the map's edges) around every cell of a
-    score map that reaches ``threshold``, None where none does. Each blob of such cells reaches
-    as far again as it is tall (at least MARGIN_CELLS): the gate is surest of a digit's curves and
-    least of its straight strokes (a lone 1 beside a row of digits, the bar of a big 7)."""
-    hot = (scores >= threshold).astype(np.uint8)
-    if not hot.any():
-        return None
-    _, _, stats, _ = cv2.connectedComponentsWithStats(hot, connectivity=8)
-    x, y, w, h = (stats[1:, k] for k in range(4))
-    m = np.maximum(h, MARGIN_CELLS)
-    return int((x - m).min()), int((y - m).min()), int((x + w + m).max()), int((y + h + m).max())
-
-
-def calibrate(predict, images: np.ndarray, sizes: np.ndarray, boxes: np.ndarray) -> dict:
-    """The highest threshold at which the cells above it, with margins (:func:`hot_cells`), hold
-    RECALL of the validation digits whole; and then, the share of the frames' area they cover
-    and the share of frames without digits in which no cell reaches it. (The engine asks less
-    of the gate: that a frame with digits is read at all. The stricter test leaves a margin for
-    photographs unlike the rendered scenes, and would let the engine read only that region.)"""
-    scores = np.concatenate([predict(images[i:i + 8]) for i in range(0, len(images), 8)])[..., 0]
-    maps = [s[:-(-h // STRIDE), :-(-w // STRIDE)] for s, (h, w) in zip(scores, sizes)]
-
-    def reading(t: float) -> tuple[float, float, float]:
-        held, area, skipped = [], [], []
-        for m, b in zip(maps, boxes):
-            b = b[b[:, 0] >= 0]
-            cells = hot_cells(m, t)
-            if not len(b):
-                skipped.append(cells is None)
-            if cells is None:
-                held += [False] * len(b)
-                area.append(0.0)
-                continue
-            c0, r0, c1, r1 = max(cells[0], 0), max(cells[1], 0), min(cells[2], m.shape[1]), min(cells[3], m.shape[0])
-            area.append((c1 - c0) * (r1 - r0) / m.size)
-            held += list((b[:, 0] >= c0) & (b[:, 1] >= r0) & (b[:, 2] <= c1) & (b[:, 3] <= r1))
-        return float(np.mean(held)), float(np.mean(area)), float(np.mean(skipped)) if skipped else 0.0
-
-    lo, hi = 0.0, 1.0   # containment falls as the threshold rises: bisect for the highest that holds RECALL
-    for _ in range(14):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if reading(mid)[0] >= RECALL else (lo, mid)
-    held, area, skipped = reading(lo)
-    return {"threshold": lo, "digits_held": held, "digits": int((boxes[..., 0] >= 0).sum()), "frames": int(len(images)),
-            "area_read": area, "frames_without_digits": int(sum(not (b[:, 0] >= 0).any() for b in boxes)),
-            "frames_without_digits_skipped": skipped}
+def calibrate(gate, few: list[np.ndarray], scenes: np.ndarray, info: np.ndarray) -> dict:
+    """The threshold at which the gate reads RECALL of frames holding one to three digits
+    (:func:`few_digit_frames`; a frame of many digits is read when any one of them is seen, so
+    the few are the hard case), with ``gate`` (engine.gate.Gate, the exported model); and then
+    the share of digits in rendered scenes whose frames it reads, and of digit-free scenes
+    it skips."""
+    few_best = np.array([gate.heat(f)[0].max() for f in few])
+    threshold = float(np.quantile(few_best, 1 - RECALL))
+    best = np.array([gate.heat(img[:h, :w])[0].max() for img, (h, w, _) in zip(scenes, info)])
+    digits = info[:, 2]
+    read = best >= threshold
+    return {"threshold": threshold, "few_digit_frames": len(few), "few_digit_frames_read": float((few_best >= threshold).mean()),
+            "scenes": int(len(scenes)), "digits_in_scenes_read": float(digits[read].sum() / max(digits.sum(), 1)),
+            "digit_free_scenes": int((digits == 0).sum()),
+            "digit_free_scenes_skipped": float((~read[digits == 0]).mean()) if (digits == 0).any() else None}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m digitcam.train.gate", description="Train the engine's gate on rendered scenes.")
     ap.add_argument("--data", default=None, help="MNIST npz (default: as digitcam train finds it)")
     ap.add_argument("--out", type=Path, required=True, help="folder for gate.tflite, gate.keras and gate.card.json")
-    ap.add_argument("--scenes", type=int, default=3000)
+    ap.add_argument("--scenes", type=int, default=4000)
     ap.add_argument("--val-scenes", type=int, default=300)
-    ap.add_argument("--epochs", type=int, default=14)
+    ap.add_argument("--epochs", type=int, default=18)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--recalibrate", action="store_true",
+                    help="do not train: set the threshold of the gate.keras already in --out anew, and its card")
     args = ap.parse_args(argv)
 
     from digitcam.data import load_mnist
@@ -297,9 +287,11 @@ def main(argv: list[str] | None = None) -> int:
     n_val = len(mnist.x_train) // 12   # the classifier's validation digits stay out here too
     x, y = mnist.x_train[:-n_val], mnist.y_train[:-n_val].astype(np.int32)
     t0 = time.time()
+    if args.recalibrate:
+        return _recalibrate(args, mnist, n_val, x, y)
     imgs, targets = map_scenes(train_samples, x, y, args.scenes, args.seed * 7919 + 101, printed_pages=True)
-    vimgs, vsizes, vboxes = map_scenes(val_samples, x, y, args.val_scenes, args.seed * 7919 + 90001, printed_pages=True)
-    print(f"rendered {len(imgs)} crops and {len(vimgs)} validation frames in {time.time() - t0:.0f} s", flush=True)
+    val = map_scenes(val_samples, x, y, args.val_scenes, args.seed * 7919 + 90001, printed_pages=True)
+    print(f"rendered {len(imgs)} crops and {len(val[0])} validation scenes in {time.time() - t0:.0f} s", flush=True)
 
     from digitcam.quiet import quiet_tensorflow
 
@@ -318,15 +310,45 @@ def main(argv: list[str] | None = None) -> int:
     sched = keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=2, min_lr=1e-4)
     model.fit(xs[tr], ys[tr], validation_data=(xs[va], ys[va]), epochs=args.epochs, batch_size=32, verbose=2,
               callbacks=[sched])
-    figures = calibrate(lambda b: model.predict(b[..., None].astype(np.float32), verbose=0), vimgs, vsizes, vboxes)
-    figures.update({"scenes": args.scenes, "val_scenes": args.val_scenes, "epochs": args.epochs,
-                    "positive_cells": pos, "seconds": round(time.time() - t0)})
-    print(json.dumps(figures, indent=1), flush=True)
     model.save(args.out / "gate.keras")
     from digitcam.quiet import silenced_output
 
     with silenced_output():
         model.export(str(args.out / GATE_FILE), format="litert")
+    figures = _calibrated(args, mnist, n_val, val)
+    figures.update({"training_scenes": args.scenes, "epochs": args.epochs, "positive_cells": pos,
+                    "seconds": round(time.time() - t0)})
+    _write_card(args, figures)
+    return 0
+
+
+def _calibrated(args, mnist, n_val: int, val) -> dict:
+    """Calibrate the exported gate in ``args.out`` on few-digit frames of MNIST digits held out
+    of its training (the classifier's validation split) and on the validation scenes."""
+    from digitcam.engine.gate import Gate, litert_runner
+
+    gate = Gate(litert_runner(args.out / GATE_FILE), 0.0)
+    few = few_digit_frames(mnist.x_train[-n_val:], mnist.y_train[-n_val:], FEW_FRAMES, args.seed * 7919 + 5)
+    figures = calibrate(gate, few, *val)
+    print(json.dumps(figures, indent=1), flush=True)
+    return figures
+
+
+def _recalibrate(args, mnist, n_val: int, x: np.ndarray, y: np.ndarray) -> int:
+    if not (args.out / GATE_FILE).exists():
+        print(f"python -m digitcam.train.gate: no {args.out / GATE_FILE} to recalibrate; train one first", file=sys.stderr)
+        return 2
+    val = map_scenes(val_samples, x, y, args.val_scenes, args.seed * 7919 + 90001, printed_pages=True)
+    old = json.loads((args.out / "gate.card.json").read_text()) if (args.out / "gate.card.json").exists() else {}
+    figures = _calibrated(args, mnist, n_val, val)
+    figures.update({k: old[k] for k in ("training_scenes", "epochs", "positive_cells", "seconds") if k in old})
+    figures["recalibrated"] = time.strftime("%Y-%m-%d")
+    args.scenes, args.epochs = old.get("training_scenes", args.scenes), old.get("epochs", args.epochs)
+    _write_card(args, figures)
+    return 0
+
+
+def _write_card(args, figures: dict) -> None:
     card = {"model": "gate.keras", "export": GATE_FILE, "input": "frame: (1, H, W, 1) float32 grey levels 0-255, "
             f"shrunk to {GATE_SIDE} px on its longer side", "output": f"(1, H/{STRIDE}, W/{STRIDE}, 1): digit ink per cell",
             "recipe": f"python -m digitcam.train.gate --data mnist.npz --out model/ --scenes {args.scenes} "
@@ -334,7 +356,6 @@ def main(argv: list[str] | None = None) -> int:
             **figures}
     (args.out / "gate.card.json").write_text(json.dumps(card, indent=1) + "\n")
     print(f"wrote {args.out / GATE_FILE} (threshold {figures['threshold']:.3f})")
-    return 0
 
 
 if __name__ == "__main__":

@@ -62,7 +62,8 @@ def applies(shape: tuple[int, ...]) -> bool:
     return max(shape[:2]) <= GATE_MAX_SIDE
 
 
-def _litert(path: Path, threads: int) -> Callable[[np.ndarray], np.ndarray]:
+def litert_runner(path: Path, threads: int = 2) -> Callable[[np.ndarray], np.ndarray]:
+    """The exported gate at ``path`` as a function: (H, W) uint8 frame -> (H/STRIDE, W/STRIDE) scores."""
     from ai_edge_litert.interpreter import Interpreter
 
     from digitcam.quiet import silenced_output
@@ -95,9 +96,9 @@ def load_gate(model_dir: Path, threads: int = 2) -> Gate | None:
         return None
     try:
         threshold = float(json.loads(card.read_text())["threshold"])
-        return Gate(_litert(path, threads), threshold, path)
+        return Gate(litert_runner(path, threads), threshold, path)
     except (ImportError, OSError, ValueError, KeyError, TypeError, RuntimeError):
         return None
 
 
-__all__ = ["GATE_MAX_SIDE", "GATE_SIDE", "STRIDE", "Gate", "applies", "load_gate"]
+__all__ = ["GATE_MAX_SIDE", "GATE_SIDE", "STRIDE", "Gate", "applies", "litert_runner", "load_gate"]
