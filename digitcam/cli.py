@@ -409,7 +409,7 @@ def bench(
         report["engine"] = [r.to_dict() for r in rows]
         if not as_json:
             t = Table(title=f"engine, {recognizer.classifier.runtime} runtime, {origin}", header_style="bold", box=None,
-                      pad_edge=False, padding=(0, 1))
+                      pad_edge=False, padding=(0, 1, 0, 0))
             for col in ("scene", "frame", "digits", "found", "ms", "p95", "hyps", "gate", "find", "crops", "model"):
                 t.add_column(col, justify="right", no_wrap=True)
             for r in rows:
