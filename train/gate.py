@@ -7,8 +7,8 @@ degrees (pages come turned), and each STRIDE-pixel cell is labelled: 1 where a d
 0 elsewhere, and not counted in a ring of one cell around the digit ink (the cells a digit's
 blur reaches). The model trains on 256-pixel crops, one around a digit and one elsewhere (a
 third of those a digit-free backdrop alone): it is fully convolutional and runs on whole frames.
-Its threshold is set on scenes it never saw (:func:`calibrate`), and it is exported for LiteRT
-beside the classifier with a card holding the threshold and its figures.
+Its threshold is set on frames of one to three digits it never saw (:func:`calibrate`), and it
+is exported for LiteRT beside the classifier with a card holding the threshold and its figures.
 
 ``python -m digitcam.train.gate --data mnist.npz --out model/`` (25 minutes here; the shipped
 gate's recipe is in ``model/gate.card.json``)

@@ -70,7 +70,7 @@ class Recognizer:
     words: bool = True             # digits inside words of letters are letters (engine.words)
     deskew: bool = True            # read leaning lines again levelled, keep the surer (engine.tilt);
                                    # live passes each frame the lean of the last one instead
-    gate: gate_stage.Gate | None | str = "auto"  # stage 0: which part of a frame to read at all
+    gate: gate_stage.Gate | None | str = "auto"  # stage 0: whether to read a frame at all
                                    # (engine.gate); "auto": the gate beside the model, if any
 
     def __post_init__(self) -> None:
@@ -132,8 +132,8 @@ class Recognizer:
 
     def read(self, frame: np.ndarray, tilt: float | None = None, scale: float | None = None,
              roi: tuple[int, int, int, int] | None = None, rejected: float | None = None) -> Result:
-        """Read the whole of ``frame`` (no gate). ``tilt``: the lean of its lines (degrees, counter-clockwise) when it is
-        known, as live knows it from the frame before: the frame is read levelled by it, in one
+        """Read ``frame``, whatever the gate would say. ``tilt``: the lean of its lines (degrees,
+        counter-clockwise) when it is known, as live knows it from the frame before: the frame is read levelled by it, in one
         pass while the lean holds (a frame whose lean differs is read the ways it may be, once).
         ``scale``: likewise the working scale to read at, in
         one look (live passes each frame ``result.next_scale`` of the one before). ``roi``: read
