@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     pos = float((targets == 1).mean())
     model.compile(optimizer=keras.optimizers.Adam(2e-3), loss=_loss(pos_weight=min(10.0, 0.25 / max(pos, 1e-6))))
     order = np.random.default_rng(args.seed).permutation(len(imgs))
-    n_hold = len(imgs) // 20
+    n_hold = max(1, len(imgs) // 20)
     tr, va = order[n_hold:], order[:n_hold]
     xs = imgs[..., None].astype(np.float32)
     ys = targets[..., None].astype(np.float32)
