@@ -265,12 +265,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m digitcam.train.gate", description="Train the engine's gate on rendered scenes.")
     ap.add_argument("--data", default=None, help="MNIST npz (default: as digitcam train finds it)")
     ap.add_argument("--out", type=Path, required=True, help="folder for gate.tflite, gate.keras and gate.card.json")
-    ap.add_argument("--scenes", type=int, default=4000)
-    ap.add_argument("--val-scenes", type=int, default=300)
+    ap.add_argument("--scenes", type=int, default=4000, help="rendered scenes to train on (two crops each)")
+    ap.add_argument("--val-scenes", type=int, default=300, help="rendered scenes the card's figures are measured on")
     ap.add_argument("--epochs", type=int, default=18)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--recalibrate", action="store_true",
-                    help="do not train: set the threshold of the gate.keras already in --out anew, and its card")
+                    help="do not train: set the threshold of the gate.tflite already in --out anew, and its card")
     args = ap.parse_args(argv)
 
     from digitcam.data import load_mnist
