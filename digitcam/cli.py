@@ -187,7 +187,8 @@ def train(
     force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists (needed to replace the shipped model).")] = False,
 ) -> None:
     """Train the CNN on MNIST digits alone and on the engine's hypotheses in rendered scenes, then the
-    first-look prefilter; writes model, LiteRT file, card (with the prefilter) and plots.
+    first-look prefilter; writes model, LiteRT file, card (with the prefilter) and plots. (The
+    engine's gate is trained apart: python -m digitcam.train.gate --out FOLDER.)
 
     Ctrl-C keeps the last finished epoch: run the same command with --resume to continue.
     """

@@ -65,11 +65,9 @@ def _target(cells: np.ndarray) -> np.ndarray:
     return out
 
 
-def _turn(img: np.ndarray, cells: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    if rng.random() < 0.25:
-        k = int(rng.integers(1, 4))
-        return np.ascontiguousarray(np.rot90(img, k)), np.ascontiguousarray(np.rot90(cells, k, axes=(1, 2)))
-    return img, cells
+def _quarter_turns(rng: np.random.Generator) -> int:
+    """How many quarter turns to give a frame: none three times in four (pages come turned)."""
+    return int(rng.integers(1, 4)) if rng.random() < 0.25 else 0
 
 
 def _texture(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
@@ -129,7 +127,8 @@ def train_samples(scene) -> tuple[np.ndarray, np.ndarray]:
     in even strokes, see :func:`_drawn`) and their targets."""
     img, cells, _ = _gate_image(scene)
     rng = np.random.default_rng(int(img[::17, ::13].sum()) + len(scene.boxes))
-    img, cells = _turn(img, cells, rng)
+    k = _quarter_turns(rng)
+    img, cells = np.ascontiguousarray(np.rot90(img, k)), np.ascontiguousarray(np.rot90(cells, k, axes=(1, 2)))
     target = _target(cells)
     h, w = img.shape
     if h < CROP or w < CROP:   # never for the scenes' sizes; pad to be safe
@@ -169,7 +168,7 @@ def val_samples(scene) -> tuple[np.ndarray, np.ndarray]:
 
     gray = to_gray(scene.image)
     rng = np.random.default_rng(int(gray[::17, ::13].sum()) + len(scene.boxes))
-    gray, _ = _turn(gray, np.zeros((0, 1, 1), bool), rng)
+    gray = np.ascontiguousarray(np.rot90(gray, _quarter_turns(rng)))
     h, w = gray.shape
     out = np.zeros((1, FRAME_SIDE, FRAME_SIDE), np.uint8)   # frames differ in size: padded, with it
     out[0, :h, :w] = gray
