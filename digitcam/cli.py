@@ -183,6 +183,9 @@ def train(
     patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better validation accuracy.")] = 6,
     limit: Annotated[Optional[int], typer.Option(min=100, help="Train on the first N MNIST digits only (a quick try).")] = None,
     scenes: Annotated[int, typer.Option(min=4, help="Rendered scenes whose hypotheses are training samples (and 3/8 as many for the prefilter).")] = 1600,
+    backdrops: Annotated[Optional[Path], typer.Option("--backdrops", help="A folder of digit-free photographs: more backdrops behind the pages, and --world-scenes frames of them alone, every region on which is 'not a digit' (see README).")] = None,
+    world_scenes: Annotated[int, typer.Option("--world-scenes", min=0, help="With --backdrops: frames of those photographs alone to train on.")] = 1000,
+    init: Annotated[Optional[Path], typer.Option("--init", help="Fine-tune: start from this trained model's weights (and keep its prefilter) instead of from scratch.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run of the same --output from its last checkpoint, with its settings.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists (needed to replace the shipped model).")] = False,
 ) -> None:
@@ -198,7 +201,7 @@ def train(
 
     if extra_digits is not None and not extra_digits.is_file():
         raise DigitcamError(f"USPS digits not found at {extra_digits}; pass --extra-digits PATH to usps_train.npz", exit_code=2)
-    if (limit and limit < 20000) or epochs < 4 or scenes < 400:
+    if not init and ((limit and limit < 20000) or epochs < 4 or scenes < 400):
         err.print("[yellow]a short run:[/] it shows the pipeline works, but do not expect a usable model; with "
                   "--limit 1000 --epochs 2 expect well under 90% on MNIST test and a poor reader of photos. The shipped "
                   "model took all 60,000 digits, 1,600 scenes and 14 epochs (about 35 minutes on 2 cores).",
@@ -206,8 +209,9 @@ def train(
 
     card = run(TrainConfig(output=output, data=str(data) if data else None,
                            extra_digits=str(extra_digits) if extra_digits else None, epochs=epochs, batch_size=batch_size,
+                           backdrops=str(backdrops) if backdrops else None, init=str(init) if init else None,
                            learning_rate=learning_rate, seed=seed, patience=patience, limit=limit, resume=resume, force=force,
-                           augment=AugmentConfig(scenes=scenes)), err)
+                           augment=AugmentConfig(scenes=scenes, world_scenes=world_scenes if backdrops else 0)), err)
     err.print(f"[bold green]test accuracy {card['test_accuracy']:.4f}[/] on {card['test_digits']} MNIST test digits, "
               f"{card['epochs']} epochs, {card['training_seconds']:.0f} s; wrote {output}")
 

@@ -157,3 +157,85 @@ def test_prefilter_fit_refuses_a_missing_card_or_data_at_once(tmp_path, capsys):
     assert main(["--card", str(card), "--data", str(tmp_path / "nosuch.npz")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--data" in err and card.read_text() == "{}"
+
+
+def _backdrop_folder(path, n: int = 3):
+    """A folder of digit-free 'photographs': smooth colour fields with blobs, and a non-image file."""
+    import cv2
+
+    path.mkdir()
+    rng = np.random.default_rng(4)
+    for k in range(n):
+        im = cv2.GaussianBlur(rng.uniform(0, 255, (300, 400, 3)).astype(np.uint8), (0, 0), 12)
+        cv2.circle(im, (int(rng.integers(50, 350)), 150), 40, (20, 200, 90), -1)
+        cv2.imwrite(str(path / f"p{k}.jpg"), im)
+    (path / "notes.txt").write_text("not a picture")
+    return path
+
+
+def test_world_frames_are_the_backdrop_photographs_and_every_hypothesis_is_not_a_digit(tmp_path, small_npz):
+    """`--backdrops DIR`: frames of DIR's photographs alone join the training samples, all "not a digit"."""
+    from functools import partial
+
+    from digitcam.train.model import NOT_A_DIGIT
+    from digitcam.train.scenes import load_backdrops, map_scenes, scene_samples
+
+    folder = _backdrop_folder(tmp_path / "photos")
+    assert len(load_backdrops(str(folder))) == 3              # the text file is skipped
+    with np.load(small_npz) as f:
+        x, y = f["x_train"], f["y_train"].astype(np.int32)
+    d, c, lab = map_scenes(partial(scene_samples, max_negatives=20), x, y, 6, 3, workers=1, chunk=3,
+                           backdrops=str(folder), world=True)
+    assert len(lab) > 0 and (lab == NOT_A_DIGIT).all()
+    assert d.shape[1:] == (28, 28) and c.shape[1:] == (32, 32)
+
+
+def test_fine_tuning_starts_from_a_model_keeps_its_prefilter_and_records_both(tmp_path, small_npz):
+    first = tmp_path / "first.keras"
+    train(quick(first, small_npz, epochs=1))
+    folder = _backdrop_folder(tmp_path / "photos")
+    out = tmp_path / "tuned.keras"
+    cfg = quick(out, small_npz, epochs=1, init=str(first), backdrops=str(folder))
+    cfg.augment = AugmentConfig(scenes=6, max_negatives_per_scene=10, world_scenes=4)
+    card = train(cfg)
+    old = json.loads(card_paths(first)["card"].read_text())
+    assert card["prefilter"] == old["prefilter"]              # the engine's hypotheses are unchanged
+    assert card["fine_tuned_from"]["model"] == "first.keras" and len(card["fine_tuned_from"]["sha256"]) == 64
+    assert card["dataset"]["backdrops"]["photographs"] == 3
+    assert card["augmentation"]["world_scenes"] == 4
+    assert validate_card(json.loads(card_paths(out)["card"].read_text())) == []
+    # it started from the first model's weights: one more epoch does not undo what the first learned
+    with np.load(small_npz) as f:
+        x, y = f["x_test"], f["y_test"]
+    acc = (load_classifier(out, runtime="tensorflow").predict(x / 255.0)[:, :10].argmax(1) == y).mean()
+    assert acc >= old["test_accuracy"] - 0.1
+
+
+def test_fine_tune_and_backdrops_refuse_what_is_missing_at_once(tmp_path, small_npz):
+    proc = run_cli("train", "--init", str(tmp_path / "none.keras"), "--output", str(tmp_path / "x.keras"))
+    assert_one_line_error(proc, 2, "no model to fine-tune", "--init")
+    (tmp_path / "empty").mkdir()
+    proc = run_cli("train", "--backdrops", str(tmp_path / "empty"), "--output", str(tmp_path / "x.keras"))
+    assert_one_line_error(proc, 2, "no photographs in", "--backdrops")
+    assert not (tmp_path / "x.keras").exists()
+
+
+def test_the_photo_set_is_split_by_name_and_leaves_out_text_and_plain_pictures(tmp_path):
+    """`python -m digitcam.train.photos` (its apt-get part needs the network; the rest here)."""
+    import cv2
+
+    from digitcam.train import photos
+
+    src = tmp_path / "root" / "usr" / "share" / "backgrounds"
+    src.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    busy = rng.integers(0, 255, (2000, 3000, 3)).astype(np.uint8)
+    for name in ("Blinds", "Dune", "focal-ubuntukylin"):           # held out, train, left out (text)
+        cv2.imwrite(str(src / f"{name}.png"), busy)
+    cv2.imwrite(str(src / "plain.png"), np.full((100, 100, 3), 80, np.uint8))
+    counts = photos.write(photos.pictures(tmp_path / "root"), tmp_path / "out")
+    assert counts == {"train": 1, "held_out": 1}
+    assert [p.name for p in (tmp_path / "out" / "held_out").iterdir()] == ["Blinds.jpg"]
+    kept = cv2.imread(str(tmp_path / "out" / "train" / "Dune.jpg"))
+    assert max(kept.shape[:2]) == photos.SIDE
+    assert photos.main([]) == 2 and photos.main(["--help"]) == 2

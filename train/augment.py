@@ -22,6 +22,8 @@ class AugmentConfig:
     contrast_low: float = 0.6
     scenes: int = 1600                # rendered scenes whose hypotheses are training samples
     max_negatives_per_scene: int = 30
+    world_scenes: int = 0             # frames of digit-free photographs alone (train --backdrops): every
+                                      # hypothesis on them is "not a digit"
     turned: int = 15000               # digits turned by 90, 180 or 270 degrees, taught as what they
                                       # then are (see turned_digits): what makes orientation decidable
 

@@ -268,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--val-scenes", type=int, default=300, help="rendered scenes the card's figures are measured on")
     ap.add_argument("--epochs", type=int, default=18)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--backdrops", type=Path, default=None,
+                    help="a folder of digit-free photographs (python -m digitcam.train.photos DIR: DIR/train) behind "
+                         "the pages and as digit-free crops, beside the package ones")
     ap.add_argument("--recalibrate", action="store_true",
                     help="do not train: set the threshold of the gate.tflite already in --out anew, and its card")
     args = ap.parse_args(argv)
@@ -278,6 +281,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.out.is_dir():
         print(f"{ap.prog}: {args.out} is not a folder; pass the model folder (model/)", file=sys.stderr)
         return 2
+    if args.backdrops is not None and not args.backdrops.is_dir():
+        print(f"{ap.prog}: {args.backdrops} is not a folder; pass a folder of digit-free photographs", file=sys.stderr)
+        return 2
+    backdrops = str(args.backdrops) if args.backdrops else None
     try:
         mnist = load_mnist(args.data)
     except DigitcamError as e:
@@ -288,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     if args.recalibrate:
         return _recalibrate(args, mnist, n_val, x, y)
-    imgs, targets = map_scenes(train_samples, x, y, args.scenes, args.seed * 7919 + 101, printed_pages=True)
+    imgs, targets = map_scenes(train_samples, x, y, args.scenes, args.seed * 7919 + 101, printed_pages=True,
+                               backdrops=backdrops)
     val = map_scenes(val_samples, x, y, args.val_scenes, args.seed * 7919 + 90001, printed_pages=True)
     print(f"rendered {len(imgs)} crops and {len(val[0])} validation scenes in {time.time() - t0:.0f} s", flush=True)
 
@@ -343,15 +351,18 @@ def _recalibrate(args, mnist, n_val: int, x: np.ndarray, y: np.ndarray) -> int:
     figures.update({k: old[k] for k in ("training_scenes", "epochs", "positive_cells", "seconds") if k in old})
     figures["recalibrated"] = time.strftime("%Y-%m-%d")
     args.scenes, args.epochs = old.get("training_scenes", args.scenes), old.get("epochs", args.epochs)
-    _write_card(args, figures)
+    _write_card(args, figures, old.get("recipe"))
     return 0
 
 
-def _write_card(args, figures: dict) -> None:
+def _write_card(args, figures: dict, recipe: str | None = None) -> None:
+    """The gate's card; ``recipe``: the training command to record (a recalibration keeps the old one)."""
     card = {"model": "gate.keras", "export": GATE_FILE, "input": "frame: (1, H, W, 1) float32 grey levels 0-255, "
             f"shrunk to {GATE_SIDE} px on its longer side", "output": f"(1, H/{STRIDE}, W/{STRIDE}, 1): digit ink per cell",
-            "recipe": f"python -m digitcam.train.gate --data mnist.npz --out model/ --scenes {args.scenes} "
-                      f"--epochs {args.epochs} --seed {args.seed}", "created": time.strftime("%Y-%m-%d"),
+            "recipe": recipe or (f"python -m digitcam.train.gate --data mnist.npz --out model/ --scenes {args.scenes} "
+                                 f"--epochs {args.epochs} --seed {args.seed}"
+                                 + (f" --backdrops {args.backdrops}" if args.backdrops else "")),
+            "created": time.strftime("%Y-%m-%d"),
             **figures}
     (args.out / "gate.card.json").write_text(json.dumps(card, indent=1) + "\n")
     print(f"wrote {args.out / GATE_FILE} (threshold {figures['threshold']:.3f})")

@@ -65,3 +65,14 @@ def inference_model(model):
     outs = model.output
     joined = layers.Concatenate(name="probs")([outs["context"], outs["crop"]])
     return keras.Model([model.input["digit"], model.input["context"]], joined, name="digitcam_reader")
+
+
+def training_model(served):
+    """The training model of a served one (the same layers, so the same weights): inputs
+    ``digit`` and ``context``, outputs ``context`` and ``crop``; for fine-tuning a trained model."""
+    import keras
+
+    digit, context = served.inputs
+    return keras.Model({"digit": digit, "context": context},
+                       {"context": served.get_layer("context_probs").output, "crop": served.get_layer("crop").output},
+                       name="digitcam_cnn")

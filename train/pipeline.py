@@ -26,11 +26,11 @@ from digitcam.train.augment import AugmentConfig, keras_augmenter, turned_digits
 from digitcam.train.card import (card_paths, confusion_matrix, per_class_accuracy, plot_confusion, plot_curves,
                                  write_json_atomic, write_model_set)
 from digitcam.train.export import export_tflite
-from digitcam.train.model import NOT_A_DIGIT, NUM_CLASSES, build_cnn, inference_model
+from digitcam.train.model import NOT_A_DIGIT, NUM_CLASSES, build_cnn, inference_model, training_model
 
 
 VAL_METRIC = "val_context_accuracy"  # the served head, on clean held-out MNIST digits
-RESUMED = ("data", "extra_digits", "epochs", "batch_size", "learning_rate", "seed", "patience", "limit")
+RESUMED = ("data", "extra_digits", "backdrops", "init", "epochs", "batch_size", "learning_rate", "seed", "patience", "limit")
 
 
 @dataclass
@@ -38,6 +38,8 @@ class TrainConfig:
     output: Path
     data: str | None = None
     extra_digits: str | None = None   # USPS training digits (usps_train.npz): more real writers
+    backdrops: str | None = None      # a folder of digit-free photographs: scene backdrops and world frames
+    init: str | None = None           # fine-tune: start from this trained model (and keep its prefilter)
     epochs: int = 14
     batch_size: int = 128
     learning_rate: float = 2e-3
@@ -63,6 +65,14 @@ def check_output(config: TrainConfig) -> None:
             raise DigitcamError(f"{out} is the shipped default model; pass --force to replace it, or choose another --output", exit_code=2)
         if out.exists():
             raise DigitcamError(f"{out} exists; pass --force to overwrite it, or choose another --output", exit_code=2)
+    if config.init and not Path(config.init).is_file():
+        raise DigitcamError(f"no model to fine-tune at {config.init}; pass --init PATH to a .keras model digitcam train wrote", exit_code=2)
+    if config.backdrops:
+        from digitcam.train.scenes import IMAGE_SUFFIXES
+
+        folder = Path(config.backdrops)
+        if not folder.is_dir() or not any(p.suffix.lower() in IMAGE_SUFFIXES for p in folder.iterdir()):
+            raise DigitcamError(f"no photographs in {folder}; pass --backdrops a folder of digit-free images (.jpg, .png)", exit_code=2)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -80,14 +90,16 @@ def _progress(console: Console) -> Progress:
 
 
 def render_scene_samples(x: np.ndarray, y: np.ndarray, scenes: int, seed: int, max_negatives: int,
-                         progress=None, workers: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(digits, contexts, labels) of the engine's hypotheses on ``scenes`` rendered scenes."""
+                         progress=None, workers: int = 2, backdrops: str | None = None,
+                         world: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(digits, contexts, labels) of the engine's hypotheses on ``scenes`` rendered scenes (with
+    ``world``, frames of the ``backdrops`` photographs alone: every hypothesis "not a digit")."""
     from functools import partial
 
     from digitcam.train.scenes import map_scenes, scene_samples
 
-    return map_scenes(partial(scene_samples, max_negatives=max_negatives), x, y, scenes, seed * 100_003,
-                      workers=workers, progress=progress)
+    return map_scenes(partial(scene_samples, max_negatives=max_negatives), x, y, scenes, seed * 100_003 + (7 if world else 0),
+                      workers=workers, progress=progress, backdrops=backdrops, world=world)
 
 
 def build_datasets(config: TrainConfig, console: Console):
@@ -109,11 +121,17 @@ def build_datasets(config: TrainConfig, console: Console):
         x_tr, y_tr = np.concatenate([x_tr, xu]), np.concatenate([y_tr, yu])
         order = np.random.default_rng(config.seed).permutation(len(y_tr))
         x_tr, y_tr = x_tr[order], y_tr[order]
-    scenes = config.augment.scenes
+    scenes, world = config.augment.scenes, config.augment.world_scenes if config.backdrops else 0
     with _progress(console) as progress:
         task = progress.add_task("rendering scenes", total=scenes, stats="")
         sd, sc, sy = render_scene_samples(x_tr, y_tr, scenes, config.seed, config.augment.max_negatives_per_scene,
-                                          progress=lambda n: progress.update(task, completed=n))
+                                          progress=lambda n: progress.update(task, completed=n), backdrops=config.backdrops)
+        if world:
+            task = progress.add_task("rendering photographs", total=world, stats="")
+            wd, wc, wy = render_scene_samples(x_tr, y_tr, world, config.seed, config.augment.max_negatives_per_scene,
+                                              progress=lambda n: progress.update(task, completed=n),
+                                              backdrops=config.backdrops, world=True)
+            sd, sc, sy = np.concatenate([sd, wd]), np.concatenate([sc, wc]), np.concatenate([sy, wy])
     digits = np.concatenate([x_tr.astype(np.float32) / 255.0, sd])
     contexts = np.concatenate([context_from_digit(x_tr.astype(np.float32) / 255.0), sc])
     labels = np.concatenate([y_tr, sy]).astype(np.int32)
@@ -121,8 +139,9 @@ def build_datasets(config: TrainConfig, console: Console):
     td, tc, ty = turned_digits(digits[is_digit], contexts[is_digit], labels[is_digit], config.augment.turned, NOT_A_DIGIT,
                                seed=config.seed)
     extra = f" and {len(x_tr) - n_mnist} USPS" if len(x_tr) > n_mnist else ""
+    photos = f" and {world} frames of photographs" if world else ""
     console.print(f"training samples: {n_mnist} MNIST{extra} digits, {int((sy < NOT_A_DIGIT).sum())} digits and "
-                  f"{int((sy == NOT_A_DIGIT).sum())} non-digits found by the engine in {scenes} rendered scenes, "
+                  f"{int((sy == NOT_A_DIGIT).sum())} non-digits found by the engine in {scenes} rendered scenes{photos}, "
                   f"{len(ty)} digits turned on their side or upside down")
     digits, contexts, labels = np.concatenate([digits, td]), np.concatenate([contexts, tc]), np.concatenate([labels, ty])
 
@@ -132,6 +151,37 @@ def build_datasets(config: TrainConfig, console: Console):
 
     x_test, y_test = mnist.x_test, mnist.y_test.astype(np.int32)
     return mnist, ((digits[..., None], contexts[..., None]), labels), (clean(x_val), y_val), (clean(x_test), y_test)
+
+
+def inherited_prefilter(init: Path) -> dict:
+    """The prefilter in the card of the model a fine-tune starts from."""
+    try:
+        return json.loads(card_paths(init)["card"].read_text())["prefilter"]
+    except (OSError, ValueError, KeyError):
+        raise DigitcamError(f"{init} has no card with a prefilter beside it; fine-tune a model trained by "
+                            "digitcam train (its .card.json next to it)", exit_code=2) from None
+
+
+def backdrops_record(folder: str | None) -> dict | None:
+    """What the card says of a backdrop folder: its name, how many photographs, a digest of their names."""
+    if not folder:
+        return None
+    import hashlib
+
+    from digitcam.train.scenes import IMAGE_SUFFIXES
+
+    names = sorted(p.name for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    return {"folder": Path(folder).name, "photographs": len(names),
+            "names_sha256": hashlib.sha256("\n".join(names).encode()).hexdigest()}
+
+
+def fine_tune_record(init: str | None) -> dict | None:
+    """What the card says of the model a fine-tune started from."""
+    if not init:
+        return None
+    from digitcam.train.card import file_sha256
+
+    return {"model": Path(init).name, "sha256": file_sha256(Path(init))}
 
 
 def _callbacks(config: TrainConfig, console: Console, progress: Progress, state: dict):
@@ -232,7 +282,10 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
     if config.resume:
         model = keras.models.load_model(ckpt, safe_mode=True)
     else:
-        model = build_cnn(NUM_CLASSES, seed=config.seed)
+        if config.init:
+            model = training_model(keras.models.load_model(config.init, safe_mode=True))
+        else:
+            model = build_cnn(NUM_CLASSES, seed=config.seed)
         schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps * config.epochs, alpha=0.02)
         model.compile(optimizer=keras.optimizers.Adam(schedule),
                       loss={"context": "sparse_categorical_crossentropy", "crop": "sparse_categorical_crossentropy"},
@@ -262,13 +315,17 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
     accuracy = float((pred == y_test).mean())
     crop_accuracy = float((probs[:, NUM_CLASSES:NUM_CLASSES + 10].argmax(axis=1) == y_test).mean())
     scenes = held_out_scenes(served, mnist, config)
-    from digitcam.train.prefilter import train_prefilter
+    if config.init:   # the prefilter ranks the engine's hypotheses, which a fine-tune leaves as they were
+        prefilter_card = inherited_prefilter(Path(config.init))
+    else:
+        from digitcam.train.prefilter import train_prefilter
 
-    n_val = max(1, len(mnist.x_train[: config.limit or None]) // 12)
-    prefilter, prefilter_figures = train_prefilter(mnist.x_train[: (config.limit or len(mnist.x_train)) - n_val],
-                                                   mnist.y_train[: (config.limit or len(mnist.y_train)) - n_val].astype(np.int32),
-                                                   scenes=max(8, config.augment.scenes), seed=config.seed,
-                                                   log=console.print)
+        n_val = max(1, len(mnist.x_train[: config.limit or None]) // 12)
+        prefilter, prefilter_figures = train_prefilter(mnist.x_train[: (config.limit or len(mnist.x_train)) - n_val],
+                                                       mnist.y_train[: (config.limit or len(mnist.y_train)) - n_val].astype(np.int32),
+                                                       scenes=max(8, config.augment.scenes), seed=config.seed,
+                                                       log=console.print)
+        prefilter_card = {**prefilter.to_dict(), "figures": prefilter_figures}
     paths = card_paths(config.output)
     card = {
         "model": config.output.name,
@@ -281,14 +338,16 @@ def train(config: TrainConfig, console: Console | None = None) -> dict:
         "test_digits": int(len(y_test)),
         "not_a_digit_recall": scenes["context"]["not_a_digit_recall"],
         "held_out_scenes": scenes,
-        "prefilter": {**prefilter.to_dict(), "figures": prefilter_figures},
+        "prefilter": prefilter_card,
         "per_class_accuracy": per_class_accuracy(cm),
         "confusion_matrix": cm.tolist(),
         "parameters": int(model.count_params()),
         "epochs": int(state["epoch"]),
         "training_seconds": round(seconds, 1),
         "dataset": {"source": Path(mnist.source).name, "sha256": mnist.sha256, "train_samples": int(len(y)),
-                    "limit": config.limit, "extra_digits": Path(config.extra_digits).name if config.extra_digits else None},
+                    "limit": config.limit, "extra_digits": Path(config.extra_digits).name if config.extra_digits else None,
+                    "backdrops": backdrops_record(config.backdrops)},
+        "fine_tuned_from": fine_tune_record(config.init),
         "augmentation": config.augment.to_dict(),
         "hyperparameters": {"batch_size": config.batch_size, "learning_rate": config.learning_rate, "seed": config.seed,
                             "patience": config.patience, "schedule": "cosine decay"},

@@ -49,8 +49,46 @@ class Scene:
     ink: list[np.ndarray] = field(default_factory=list)  # per box: (N, 2) x, y of its ink, frame pixels
 
 
+# Digit-free photographs from a folder (`digitcam train --backdrops DIR`), set in each process that
+# renders scenes by :func:`use_backdrops`; empty: the package photographs only.
+_BACKDROPS: list[np.ndarray] = []
+_BACKDROPS_FROM: list[str | None] = [None]
+BACKDROP_SIDE = 1600  # a folder's photographs are kept at most this large (a 24 MP wallpaper would cost 70 MB)
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+
+
+def load_backdrops(folder: str) -> list[np.ndarray]:
+    """Every image in ``folder`` (sorted by name), BGR, its longer side at most ``BACKDROP_SIDE``."""
+    from pathlib import Path
+
+    out = []
+    for path in sorted(Path(folder).iterdir()):
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            continue
+        im = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if im is None:
+            continue
+        s = min(1.0, BACKDROP_SIDE / max(im.shape[:2]))
+        if s < 1:
+            im = cv2.resize(im, (max(1, round(im.shape[1] * s)), max(1, round(im.shape[0] * s))), interpolation=cv2.INTER_AREA)
+        out.append(im)
+    return out
+
+
+def use_backdrops(folder: str | None) -> None:
+    """Add the photographs of ``folder`` to this process's backdrops (None: the package ones only)."""
+    if folder != _BACKDROPS_FROM[0]:   # a worker renders many chunks: load once
+        _BACKDROPS[:] = load_backdrops(folder) if folder else []
+        _BACKDROPS_FROM[0] = folder
+
+
+def _photos() -> list[np.ndarray]:
+    """Every backdrop photograph: the package ones and a folder's (:func:`use_backdrops`)."""
+    return _package_photos() + _BACKDROPS
+
+
 @lru_cache(maxsize=1)
-def _photos(names: tuple[str, ...] = TRAIN_PHOTOS) -> list[np.ndarray]:
+def _package_photos(names: tuple[str, ...] = TRAIN_PHOTOS) -> list[np.ndarray]:
     """Photographs shipped inside packages (no download), as BGR uint8."""
     import skimage.data as data
 
@@ -96,8 +134,8 @@ def held_out_photos() -> list[tuple[str, np.ndarray]]:
 
 # ---------------------------------------------------------------- backdrops
 
-def _photo(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
-    photos = _photos()
+def _photo(h: int, w: int, rng: np.random.Generator, photos: list[np.ndarray] | None = None) -> np.ndarray:
+    photos = photos or _photos()
     im = photos[int(rng.integers(len(photos)))]
     s = max(h / im.shape[0], w / im.shape[1]) * rng.uniform(1.0, 2.0)
     big = cv2.resize(im, (int(im.shape[1] * s) + 1, int(im.shape[0] * s) + 1), interpolation=cv2.INTER_LINEAR)
@@ -382,6 +420,38 @@ def _hand(img: np.ndarray, rng: np.random.Generator) -> None:
     img[:] = img * (1 - soft) + tone * shade * soft
 
 
+def _camera(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """What a camera does to a float BGR frame: uneven light, a shadow, blur, noise, JPEG (uint8 out)."""
+    h, w = img.shape[:2]
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+    light = 1 + rng.uniform(-0.25, 0.25) * (gx / w - 0.5) * 2 + rng.uniform(-0.25, 0.25) * (gy / h - 0.5) * 2
+    if rng.random() < 0.25:  # a soft shadow across part of the frame
+        a = rng.uniform(0, np.pi)
+        d = (gx - w / 2) * np.cos(a) + (gy - h / 2) * np.sin(a)
+        light *= 1 - rng.uniform(0.2, 0.5) / (1 + np.exp(-d / rng.uniform(5, 60)))
+    img = img * light[..., None] * rng.uniform(0.7, 1.15)
+    if rng.random() < 0.4:
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.4, 1.5))
+    img = img + rng.normal(0, rng.uniform(0.5, 6), img.shape).astype(np.float32)
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    if rng.random() < 0.6:
+        _, enc = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(40, 95))])
+        img = cv2.imdecode(enc, cv2.IMREAD_COLOR)
+    return img
+
+
+def render_world(rng: np.random.Generator, size: tuple[int, int] | None = None) -> Scene:
+    """A camera frame of the world without a page: part of a photograph (of a folder's when
+    :func:`use_backdrops` gave one, else the package ones), at a random scale, mirrored half the
+    time and turned a quarter of the time, through the camera. Nothing on it is a digit."""
+    h, w = size or SIZES[int(rng.integers(len(SIZES)))]
+    if rng.random() < 0.25:
+        img = np.ascontiguousarray(np.rot90(_photo(w, h, rng, _BACKDROPS or None), int(rng.choice([1, 3]))))
+    else:
+        img = _photo(h, w, rng, _BACKDROPS or None)
+    return Scene(_camera(img, rng))
+
+
 def render_scene(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
                  size: tuple[int, int] | None = None, printed_pages: bool = False) -> Scene:
     """One camera-sized scene with its true digit boxes (see the module docstring); with
@@ -424,20 +494,7 @@ def render_scene(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
                 inks.append(pts)
     if rng.random() < 0.2:
         _hand(img, rng)
-    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
-    light = 1 + rng.uniform(-0.25, 0.25) * (gx / w - 0.5) * 2 + rng.uniform(-0.25, 0.25) * (gy / h - 0.5) * 2
-    if rng.random() < 0.25:  # a soft shadow across part of the frame
-        a = rng.uniform(0, np.pi)
-        d = (gx - w / 2) * np.cos(a) + (gy - h / 2) * np.sin(a)
-        light *= 1 - rng.uniform(0.2, 0.5) / (1 + np.exp(-d / rng.uniform(5, 60)))
-    img = img * light[..., None] * rng.uniform(0.7, 1.15)
-    if rng.random() < 0.4:
-        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.4, 1.5))
-    img = img + rng.normal(0, rng.uniform(0.5, 6), img.shape).astype(np.float32)
-    img = np.clip(img, 0, 255).astype(np.uint8)
-    if rng.random() < 0.6:
-        _, enc = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(40, 95))])
-        img = cv2.imdecode(enc, cv2.IMREAD_COLOR)
+    img = _camera(img, rng)
     return Scene(img, boxes, inks)
 
 
@@ -485,25 +542,32 @@ def scene_samples(scene: Scene, max_negatives: int = 40) -> tuple[np.ndarray, np
 
 def _map_chunk(args) -> tuple:
     """Worker: render ``n`` scenes from ``digits`` and apply ``fn`` to each; outputs concatenated."""
-    fn, seed, n, digits, labels, printed_pages = args
+    fn, seed, n, digits, labels, printed_pages, backdrops, world = args
+    use_backdrops(backdrops)
     rng = np.random.default_rng(seed)
     outs = []
     for _ in range(n):
+        if world:
+            outs.append(fn(render_world(rng)))
+            continue
         idx = rng.integers(0, len(digits), 400)
         outs.append(fn(render_scene(digits[idx], labels[idx], rng, printed_pages=printed_pages)))
     return tuple(np.concatenate(parts) for parts in zip(*outs))
 
 
 def map_scenes(fn, x: np.ndarray, y: np.ndarray, scenes: int, seed: int, workers: int = 2,
-               progress=None, chunk: int = 25, printed_pages: bool = False) -> tuple[np.ndarray, ...]:
+               progress=None, chunk: int = 25, printed_pages: bool = False, backdrops: str | None = None,
+               world: bool = False) -> tuple[np.ndarray, ...]:
     """``fn(scene) -> (arrays...)`` over ``scenes`` scenes rendered from digits ``x`` and labels ``y``,
     in ``workers`` processes (scene k of chunk j uses the generator seeded ``seed + j``); the
     outputs concatenated. ``fn`` must be picklable: a module-level function or a partial of one.
-    ``printed_pages``: see :func:`_write`."""
+    ``printed_pages``: see :func:`_write`. ``backdrops``: a folder of digit-free photographs added
+    to the backdrops (:func:`use_backdrops`). ``world``: frames of those photographs alone
+    (:func:`render_world`) instead of pages."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    jobs = [(fn, seed + k, min(chunk, scenes - k * chunk), x, y, printed_pages) for k in range((scenes + chunk - 1) // chunk)]
+    jobs = [(fn, seed + k, min(chunk, scenes - k * chunk), x, y, printed_pages, backdrops, world) for k in range((scenes + chunk - 1) // chunk)]
     parts = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
         for k, part in enumerate(pool.map(_map_chunk, jobs)):
