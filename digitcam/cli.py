@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from digitcam import __version__
+from digitcam.detections import MIN_CONFIDENCE
 from digitcam.errors import DigitcamError
 
 app = typer.Typer(
@@ -86,7 +87,7 @@ def scan(
     csv_path: Annotated[Optional[Path], typer.Option("--csv", help="Also write one CSV row per digit to this file.")] = None,
     annotate: Annotated[Optional[Path], typer.Option("--annotate", help="Write a copy of each image with its readings drawn on it into this folder.")] = None,
     recursive: Annotated[bool, typer.Option("--recursive/--no-recursive", help="Look into sub-folders of folders.")] = True,
-    min_confidence: ConfOpt = 0.6,
+    min_confidence: ConfOpt = MIN_CONFIDENCE,
     model: ModelOpt = None,
     runtime: RuntimeOpt = Runtime.auto,
     workers: Annotated[int, typer.Option("--workers", min=0, max=32, help="Images read at once; 0 means one per core, up to 4.")] = 0,
@@ -227,7 +228,7 @@ def evaluate(
     head: Annotated[str, typer.Option("--head", help="Which model head decides on photos: both (the default engine: the two heads together), context (the head that sees the surroundings) or crop (the digit crop alone), to measure what each buys.")] = "both",
     errors: Annotated[Optional[Path], typer.Option("--errors", help="Also write a PNG grid of the misclassified MNIST digits to this file.")] = None,
     runtime: RuntimeOpt = Runtime.auto,
-    min_confidence: ConfOpt = 0.6,
+    min_confidence: ConfOpt = MIN_CONFIDENCE,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Accuracy of a model on the MNIST test set, or of the engine on labelled photos (--labels)
@@ -345,7 +346,7 @@ def live(
     fps: Annotated[Optional[float], typer.Option(min=1, help="Ask the camera for this frame rate (image folders: playback rate).")] = None,
     mirror: Annotated[bool, typer.Option("--mirror", help="Flip the picture left-right (selfie view).")] = False,
     realtime: Annotated[bool, typer.Option("--realtime", help="Play a video file at its own speed, dropping frames the engine cannot keep up with (cameras always do).")] = False,
-    min_confidence: ConfOpt = 0.6,
+    min_confidence: ConfOpt = MIN_CONFIDENCE,
     model: ModelOpt = None,
     runtime: RuntimeOpt = Runtime.auto,
     list_cameras: Annotated[bool, typer.Option("--list-cameras", help="Print the camera indices that open, with their resolutions, and exit.")] = False,
@@ -405,7 +406,7 @@ def bench(
     unknown = parts - {"engine", "scan", "live"}
     if unknown:
         raise DigitcamError(f"unknown --what {', '.join(sorted(unknown))}; choose from engine, scan, live", exit_code=2)
-    recognizer = _recognizer(model, runtime, 0.6, threads=2)
+    recognizer = _recognizer(model, runtime, MIN_CONFIDENCE, threads=2)
     x, y, origin = b.digit_source(str(data) if data else None, np.random.default_rng(0))
     report: dict = {"runtime": recognizer.classifier.runtime, "digits": origin}
     out = Console()
@@ -425,7 +426,7 @@ def bench(
             out.print(t)
     if "scan" in parts:
         def factory():
-            return _recognizer(model, runtime, 0.6, photos=True)
+            return _recognizer(model, runtime, MIN_CONFIDENCE, photos=True)
 
         report["scan"] = b.bench_scan(factory, x, y)
         if not as_json:

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from digitcam import grouping
-from digitcam.detections import Detection, Result
+from digitcam.detections import MIN_CONFIDENCE, Detection, Result
 from digitcam.engine import crops as crop_stage
 from digitcam.engine import gate as gate_stage
 from digitcam.engine import orientation
@@ -56,7 +56,7 @@ class Recognizer:
     """Reads every handwritten digit in a frame (grayscale, BGR or BGRA, any size and depth)."""
 
     classifier: Classifier
-    min_confidence: float = 0.6
+    min_confidence: float = MIN_CONFIDENCE
     base_side: int = 1600          # the first look brings the longer side down to this
     second_look: bool = True       # look again closer when the digits read are small (see engine.scale)
     search_small: bool = False     # ... and when none was read but the regions proposed are small
