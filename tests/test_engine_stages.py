@@ -172,6 +172,25 @@ def test_touching_digits_are_read_as_the_surest_chain_of_pieces():
     assert choose(batch, _probs(rows), 0.5) == [1, 2, 3]
 
 
+def test_a_lone_digit_does_not_orphan_the_touching_digits_it_shares_a_region_with():
+    """"1 4" written touching (one stroke) beside a "1" standing clear: the region of both strokes,
+    read as the chain 1 | 4 | 1, explains all the ink; the clear 1, read alone and surer than the
+    chain's least sure piece, took its stroke first and left the touching pair to read as no digit
+    (the dev set's "1411977432" lost its 1 and 4 so)."""
+    pair = Hypothesis((0, 0, 50, 40), DARK, np.array([1]))                  # "14" touching
+    lone = Hypothesis((56, 0, 10, 40), DARK, np.array([2]))                 # the clear 1
+    whole = Hypothesis((0, 0, 66, 40), DARK, np.array([1, 2]))              # both strokes
+    pieces = [Hypothesis(box, DARK, np.array([1, 2]), parent=2, piece=a, end=b, pieces=4)   # 1 | 4 | 1
+              for box, a, b in (((0, 0, 16, 40), 0, 1), ((16, 0, 34, 40), 1, 3), ((56, 0, 10, 40), 3, 4))]
+    hyps = [pair, lone, whole, *pieces]
+    batch = Batch(hyps, np.zeros((6, 28, 28), np.float32), np.zeros((6, 32, 32), np.float32))
+    rows = [(10, 0.9), (1, 1.0), (10, 0.99), (1, 0.93), (4, 0.99), (1, 0.99)]
+    assert sorted(choose(batch, _probs(rows), 0.5)) == [3, 4, 5]
+    # where the chain reads the clear digit otherwise, the surer lone reading stands
+    rows[5] = (7, 0.99)
+    assert choose(batch, _probs(rows), 0.5) == [1]
+
+
 def test_the_context_of_a_digit_alone_shows_it_in_the_middle():
     d = np.zeros((1, 28, 28), np.float32)
     d[0, 4:24, 12:16] = 1.0
