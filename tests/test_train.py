@@ -214,6 +214,9 @@ def test_fine_tuning_starts_from_a_model_keeps_its_prefilter_and_records_both(tm
 def test_fine_tune_and_backdrops_refuse_what_is_missing_at_once(tmp_path, small_npz):
     proc = run_cli("train", "--init", str(tmp_path / "none.keras"), "--output", str(tmp_path / "x.keras"))
     assert_one_line_error(proc, 2, "no model to fine-tune", "--init")
+    (tmp_path / "bare.keras").write_bytes(b"a model without its card")
+    proc = run_cli("train", "--init", str(tmp_path / "bare.keras"), "--output", str(tmp_path / "x.keras"))
+    assert_one_line_error(proc, 2, "no card with a prefilter", "fine-tune")
     (tmp_path / "empty").mkdir()
     proc = run_cli("train", "--backdrops", str(tmp_path / "empty"), "--output", str(tmp_path / "x.keras"))
     assert_one_line_error(proc, 2, "no photographs in", "--backdrops")

@@ -67,6 +67,8 @@ def check_output(config: TrainConfig) -> None:
             raise DigitcamError(f"{out} exists; pass --force to overwrite it, or choose another --output", exit_code=2)
     if config.init and not Path(config.init).is_file():
         raise DigitcamError(f"no model to fine-tune at {config.init}; pass --init PATH to a .keras model digitcam train wrote", exit_code=2)
+    if config.init:
+        inherited_prefilter(Path(config.init))   # its card is needed at the end: refuse now, not after training
     if config.backdrops:
         from digitcam.train.scenes import IMAGE_SUFFIXES
 
