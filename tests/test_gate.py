@@ -145,3 +145,18 @@ def test_training_writes_a_gate_the_engine_loads(tmp_path):
     gate = load_gate(tmp_path)
     assert gate is not None and gate.threshold == card["threshold"]
     assert training.main(["--data", str(FULL_MNIST), "--out", str(tmp_path / "missing")]) == 2
+
+
+def test_a_damaged_gate_is_said_once_and_frames_are_read_without_it(tmp_path, capsys):
+    """A corrupt gate.tflite must not stop reading (it only saves time), nor fail silently."""
+    import shutil
+
+    shutil.copy(MODEL_DIR / "gate.card.json", tmp_path / "gate.card.json")
+    (tmp_path / "gate.tflite").write_bytes(b"not a flatbuffer")
+    assert load_gate(tmp_path) is None
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "could not be loaded" in err[0] and "without it" in err[0]
+    assert load_gate(tmp_path) is None and capsys.readouterr().err == ""   # said once a process
+    (tmp_path / "gate.card.json").write_text("{}")        # a card without a threshold: another fault
+    assert load_gate(tmp_path) is None
+    assert "could not be loaded" in capsys.readouterr().err

@@ -25,6 +25,7 @@ may hold digits too small to see at GATE_SIDE, and is read whatever the gate wou
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -91,7 +92,8 @@ def litert_runner(path: Path, threads: int = 2) -> Callable[[np.ndarray], np.nda
 
 def load_gate(model_dir: Path, threads: int = 2) -> Gate | None:
     """The gate beside a model (``gate.tflite`` and ``gate.card.json``), or None where there is
-    none or LiteRT is missing (the engine then reads every frame whole, as before)."""
+    none, LiteRT is missing, or it is damaged (said on stderr, once): the engine then reads every
+    frame whole, as before."""
     path = Path(model_dir) / GATE_FILE
     card = path.with_name("gate.card.json")
     if not path.exists() or not card.exists():
@@ -99,8 +101,19 @@ def load_gate(model_dir: Path, threads: int = 2) -> Gate | None:
     try:
         threshold = float(json.loads(card.read_text())["threshold"])
         return Gate(litert_runner(path, threads), threshold, path)
-    except (ImportError, OSError, ValueError, KeyError, TypeError, RuntimeError):
+    except ImportError:   # no LiteRT (the TensorFlow runtime serves the classifier): no gate, as documented
         return None
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        # a damaged gate costs speed, never readings: say so once, and read every frame whole
+        reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
+        if (path, reason) not in _WARNED:   # scan's workers and live's restarts load it again
+            _WARNED.add((path, reason))
+            print(f"digitcam: warning: the gate {path} could not be loaded ({reason}); every frame is read "
+                  "without it (slower on frames without digits); reinstall or retrain it", file=sys.stderr)
+        return None
+
+
+_WARNED: set[tuple[Path, str]] = set()
 
 
 __all__ = ["GATE_MAX_SIDE", "GATE_SIDE", "STRIDE", "Gate", "applies", "litert_runner", "load_gate"]
