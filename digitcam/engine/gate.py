@@ -75,15 +75,17 @@ def litert_runner(path: Path, threads: int = 2) -> Callable[[np.ndarray], np.nda
         interp = Interpreter(model_path=str(path), num_threads=threads)
     inp = interp.get_input_details()[0]
     out = interp.get_output_details()[0]
-    state = {"shape": None}
+    state: dict = {"shape": None, "buffer": None}
 
     def run(small: np.ndarray) -> np.ndarray:
         shape = (1, small.shape[0], small.shape[1], 1)
-        if state["shape"] != shape:   # a camera's frames share one size: planned once
+        if state["shape"] != shape:   # a camera's frames share one size: planned (and its input allocated) once
             interp.resize_tensor_input(inp["index"], shape)
             interp.allocate_tensors()
-            state["shape"] = shape
-        interp.set_tensor(inp["index"], small.reshape(shape).astype(np.float32))
+            state["shape"], state["buffer"] = shape, np.empty(shape, np.float32)
+        buffer = state["buffer"]
+        np.copyto(buffer[0, :, :, 0], small)   # uint8 -> float32 into the frame-sized buffer
+        interp.set_tensor(inp["index"], buffer)
         interp.invoke()
         return interp.get_tensor(out["index"])[0, :, :, 0].copy()
 
