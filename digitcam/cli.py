@@ -184,7 +184,7 @@ def train(
     patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better validation accuracy.")] = 6,
     limit: Annotated[Optional[int], typer.Option(min=100, help="Train on the first N MNIST digits only (a quick try).")] = None,
     scenes: Annotated[int, typer.Option(min=4, help="Rendered scenes whose hypotheses are training samples (and 3/8 as many for the prefilter).")] = 1600,
-    backdrops: Annotated[Optional[Path], typer.Option("--backdrops", help="A folder of digit-free photographs: more backdrops behind the pages, and --world-scenes frames of them alone, every region on which is 'not a digit' (see README).")] = None,
+    backdrops: Annotated[Optional[Path], typer.Option("--backdrops", help="A folder of digit-free photographs (python -m digitcam.train.photos DIR makes one: DIR/train): more backdrops behind the pages, and --world-scenes frames of them alone, every region on which is 'not a digit'.")] = None,
     world_scenes: Annotated[int, typer.Option("--world-scenes", min=0, help="With --backdrops: frames of those photographs alone to train on.")] = 1000,
     init: Annotated[Optional[Path], typer.Option("--init", help="Fine-tune: start from this trained model's weights (and keep its prefilter) instead of from scratch.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run of the same --output from its last checkpoint, with its settings.")] = False,
