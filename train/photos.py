@@ -19,19 +19,19 @@ picture whose grey levels hardly vary). None of them is committed to this reposi
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import cv2
-import numpy as np
+
+from digitcam.images import is_image_path
+from digitcam.train.scenes import shrunk
 
 PACKAGES = ("gnome-backgrounds", "mate-backgrounds", "ukui-wallpapers", "lomiri-wallpapers",
             "lomiri-wallpapers-16.04", "lomiri-wallpapers-20.04")
 SIDE = 1600
-SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 # text or a logo with digits on it, the same picture at other sizes, a transparent overlay
 LEFT_OUT = ("focal-ubuntukylin", "GreenTraditional", "Elephants_3840x2160", "Elephants_5640x3172",
             "Arc-Colors-Transparent-Wallpaper")
@@ -62,7 +62,7 @@ def pictures(root: Path) -> list[Path]:
     """Every picture under ``root`` worth keeping, sorted by name (see the module docstring)."""
     out = []
     for path in sorted(root.rglob("*")):
-        if path.suffix.lower() in SUFFIXES and path.stem not in LEFT_OUT and path.is_file():
+        if is_image_path(path) and path.stem not in LEFT_OUT and path.is_file():
             out.append(path)
     return out
 
@@ -76,9 +76,7 @@ def write(paths: list[Path], out: Path) -> dict[str, int]:
         im = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if im is None or float(cv2.cvtColor(im, cv2.COLOR_BGR2GRAY).std()) < PLAIN_STD:
             continue
-        s = min(1.0, SIDE / max(im.shape[:2]))
-        if s < 1:
-            im = cv2.resize(im, (round(im.shape[1] * s), round(im.shape[0] * s)), interpolation=cv2.INTER_AREA)
+        im = shrunk(im, SIDE)
         side = "held_out" if path.stem in HELD_OUT else "train"
         cv2.imwrite(str(out / side / f"{path.stem}.jpg"), im, [cv2.IMWRITE_JPEG_QUALITY, 92])
         counts[side] += 1
@@ -90,6 +88,8 @@ def main(argv: list[str]) -> int:
         print("usage: python -m digitcam.train.photos DIR   (writes DIR/train and DIR/held_out)", file=sys.stderr)
         return 2
     out = Path(argv[0])
+    for side in ("train", "held_out"):   # before a 130 MB download, not after it
+        (out / side).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for deb in fetch(Path(tmp) / "debs"):
             subprocess.run(["dpkg-deb", "-x", str(deb), str(Path(tmp) / "root")], check=True)

@@ -70,10 +70,10 @@ def check_output(config: TrainConfig) -> None:
     if config.init:
         inherited_prefilter(Path(config.init))   # its card is needed at the end: refuse now, not after training
     if config.backdrops:
-        from digitcam.train.scenes import IMAGE_SUFFIXES
+        from digitcam.images import is_image_path
 
         folder = Path(config.backdrops)
-        if not folder.is_dir() or not any(p.suffix.lower() in IMAGE_SUFFIXES for p in folder.iterdir()):
+        if not folder.is_dir() or not any(is_image_path(p) for p in folder.iterdir()):
             raise DigitcamError(f"no photographs in {folder}; pass --backdrops a folder of digit-free images (.jpg, .png)", exit_code=2)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -170,9 +170,9 @@ def backdrops_record(folder: str | None) -> dict | None:
         return None
     import hashlib
 
-    from digitcam.train.scenes import IMAGE_SUFFIXES
+    from digitcam.images import is_image_path
 
-    names = sorted(p.name for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    names = sorted(p.name for p in Path(folder).iterdir() if is_image_path(p))
     return {"folder": Path(folder).name, "photographs": len(names),
             "names_sha256": hashlib.sha256("\n".join(names).encode()).hexdigest()}
 

@@ -49,42 +49,46 @@ class Scene:
     ink: list[np.ndarray] = field(default_factory=list)  # per box: (N, 2) x, y of its ink, frame pixels
 
 
-# Digit-free photographs from a folder (`digitcam train --backdrops DIR`), set in each process that
-# renders scenes by :func:`use_backdrops`; empty: the package photographs only.
-_BACKDROPS: list[np.ndarray] = []
-_BACKDROPS_FROM: list[str | None] = [None]
+# Digit-free photographs from a folder (`digitcam train --backdrops DIR`), chosen in each process
+# that renders scenes by :func:`use_backdrops`; None: the package photographs only.
+_BACKDROP_FOLDER: dict[str, str | None] = {"folder": None}
 BACKDROP_SIDE = 1600  # a folder's photographs are kept at most this large (a 24 MP wallpaper would cost 70 MB)
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
 
-def load_backdrops(folder: str) -> list[np.ndarray]:
-    """Every image in ``folder`` (sorted by name), BGR, its longer side at most ``BACKDROP_SIDE``."""
+def shrunk(image: np.ndarray, side: int) -> np.ndarray:
+    """``image`` with its longer side brought down to at most ``side`` pixels."""
+    s = min(1.0, side / max(image.shape[:2]))
+    if s == 1.0:
+        return image
+    size = (max(1, round(image.shape[1] * s)), max(1, round(image.shape[0] * s)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+@lru_cache(maxsize=1)
+def load_backdrops(folder: str) -> tuple[np.ndarray, ...]:
+    """Every image in ``folder`` (sorted by name), BGR, its longer side at most ``BACKDROP_SIDE``;
+    loaded once a process (a worker renders many chunks)."""
     from pathlib import Path
 
-    out = []
-    for path in sorted(Path(folder).iterdir()):
-        if path.suffix.lower() not in IMAGE_SUFFIXES:
-            continue
-        im = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if im is None:
-            continue
-        s = min(1.0, BACKDROP_SIDE / max(im.shape[:2]))
-        if s < 1:
-            im = cv2.resize(im, (max(1, round(im.shape[1] * s)), max(1, round(im.shape[0] * s))), interpolation=cv2.INTER_AREA)
-        out.append(im)
-    return out
+    from digitcam.images import is_image_path
+
+    images = (cv2.imread(str(p), cv2.IMREAD_COLOR) for p in sorted(Path(folder).iterdir()) if is_image_path(p))
+    return tuple(shrunk(im, BACKDROP_SIDE) for im in images if im is not None)
 
 
 def use_backdrops(folder: str | None) -> None:
     """Add the photographs of ``folder`` to this process's backdrops (None: the package ones only)."""
-    if folder != _BACKDROPS_FROM[0]:   # a worker renders many chunks: load once
-        _BACKDROPS[:] = load_backdrops(folder) if folder else []
-        _BACKDROPS_FROM[0] = folder
+    _BACKDROP_FOLDER["folder"] = folder
+
+
+def _folder_photos() -> list[np.ndarray]:
+    folder = _BACKDROP_FOLDER["folder"]
+    return list(load_backdrops(folder)) if folder else []
 
 
 def _photos() -> list[np.ndarray]:
     """Every backdrop photograph: the package ones and a folder's (:func:`use_backdrops`)."""
-    return _package_photos() + _BACKDROPS
+    return _package_photos() + _folder_photos()
 
 
 @lru_cache(maxsize=1)
@@ -445,10 +449,11 @@ def render_world(rng: np.random.Generator, size: tuple[int, int] | None = None) 
     :func:`use_backdrops` gave one, else the package ones), at a random scale, mirrored half the
     time and turned a quarter of the time, through the camera. Nothing on it is a digit."""
     h, w = size or SIZES[int(rng.integers(len(SIZES)))]
+    photos = _folder_photos() or None
     if rng.random() < 0.25:
-        img = np.ascontiguousarray(np.rot90(_photo(w, h, rng, _BACKDROPS or None), int(rng.choice([1, 3]))))
+        img = np.ascontiguousarray(np.rot90(_photo(w, h, rng, photos), int(rng.choice([1, 3]))))
     else:
-        img = _photo(h, w, rng, _BACKDROPS or None)
+        img = _photo(h, w, rng, photos)
     return Scene(_camera(img, rng))
 
 

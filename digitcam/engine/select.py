@@ -110,6 +110,7 @@ def _absorb(batch: Batch, taken: list[list[int]], passed: list[list[int]], probs
     passed chain wins the strokes back when each taken unit it collides with is a single
     hypothesis lying on one of its pieces (IoU >= SAME_PLACE) that reads the same digit, and
     its strokes are all the chain's: nothing taken is contradicted, and more ink is explained."""
+    passed = [chain for chain in passed if len(chain) > 1]   # only a chain of pieces can absorb
     if not passed:
         return taken
     label = probs[:, :10].argmax(axis=1)
@@ -120,8 +121,6 @@ def _absorb(batch: Batch, taken: list[list[int]], passed: list[list[int]], probs
     dropped: set[int] = set()
     added: list[list[int]] = []
     for chain in passed:
-        if len(chain) < 2:
-            continue
         atoms = _atoms(batch, chain)
         hit = {owner[a] for a in atoms if a in owner}
         if not hit or -1 in hit or hit & dropped or any(a not in atoms for k in hit for a in _atoms(batch, taken[k])):
