@@ -408,8 +408,10 @@ def bench(
         raise DigitcamError(f"unknown --what {', '.join(sorted(unknown))}; choose from engine, scan, live", exit_code=2)
     recognizer = _recognizer(model, runtime, MIN_CONFIDENCE, threads=2)
     x, y, origin = b.digit_source(str(data) if data else None, np.random.default_rng(0))
-    report: dict = {"runtime": recognizer.classifier.runtime, "digits": origin}
+    report: dict = {"machine": b.machine(), "runtime": recognizer.classifier.runtime, "digits": origin}
     out = Console()
+    if not as_json:
+        out.print(f"machine: {b.describe(report['machine'])}", highlight=False)
     if "engine" in parts:
         rows = b.bench_engine(recognizer, x, y, frames=frames)
         report["engine"] = [r.to_dict() for r in rows]

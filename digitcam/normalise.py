@@ -19,6 +19,7 @@ MIN_STROKE = 1.6
 TARGET_STROKE = 2.4
 
 _RAMP = np.arange(64, dtype=np.float64)  # pixel indices, for centres of mass (a box side is at most BOX)
+_LEVELS = np.arange(256, dtype=np.float32)  # the grey levels, for per-level lookups
 _KERNELS = {k: cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)) for k in range(2, 40)}
 
 
@@ -90,21 +91,25 @@ def levels(gray: np.ndarray, mask: np.ndarray, count: int | None = None) -> tupl
     return ink_level, (cv2.sumElems(gray)[0] - ink_level * count) / (mask.size - count)
 
 
-def _soft_ink(gray: np.ndarray, mask: np.ndarray, count: int | None = None) -> np.ndarray:
+def _soft_ink(gray: np.ndarray, mask: np.ndarray, count: int | None = None,
+              ink_paper: tuple[float, float] | None = None) -> np.ndarray:
     """Ink intensity in [0, 1]: stretched between paper and ink levels, zero away from the ink.
-    ``count``: the mask's ink pixels, when the caller has counted them."""
-    ink_paper = levels(gray, mask, count)
+    ``count``: the mask's ink pixels, and ``ink_paper``: its :func:`levels`, when the caller has
+    them."""
+    ink_paper = levels(gray, mask, count) if ink_paper is None else ink_paper
     if ink_paper is None:
         return (mask > 0).astype(np.float32)
     ink_level, paper_level = ink_paper
     span = ink_level - paper_level
     if abs(span) < 1.0:
         return (mask > 0).astype(np.float32)
-    soft = gray.astype(np.float32)
-    soft -= paper_level
-    soft *= 1.0 / span
-    np.maximum(soft, 0.0, out=soft)
-    np.minimum(soft, 1.0, out=soft)
+    # every grey level's ink intensity, then one lookup: the same float32 arithmetic as on the
+    # region itself, done on 256 values instead of every pixel
+    lut = _LEVELS - np.float32(paper_level)
+    lut *= np.float32(1.0 / span)
+    np.maximum(lut, 0.0, out=lut)
+    np.minimum(lut, 1.0, out=lut)
+    soft = lut[gray]
     soft = cv2.bitwise_and(soft, soft, mask=cv2.dilate(mask, _KERNELS[3]))  # zero away from the ink
     return np.maximum(soft, mask.astype(np.float32) * np.float32(0.5 / 255.0), out=soft)  # ink >= 0.5
 
@@ -119,12 +124,15 @@ def stroke_width(mask: np.ndarray, area: int | None = None) -> float:
     return 2.0 * area / max(boundary, 1)
 
 
-def normalise(region: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+def normalise(region: np.ndarray, mask: np.ndarray | None = None,
+              ink_paper: tuple[float, float] | None = None) -> np.ndarray:
     """Turn a region of any size and polarity into a 28x28 float32 MNIST-like digit in [0, 1].
 
     ``region`` is grayscale or colour; ``mask`` (255 = ink), when the caller already thresholded
     the region, says where the ink is; otherwise it is found with Otsu's threshold after deciding
-    the polarity from the region's border. An empty or blank region gives an all-zero image.
+    the polarity from the region's border. ``ink_paper``: ``levels(region, mask)``, when the
+    caller has measured them (the engine does, for the context). An empty or blank region gives
+    an all-zero image.
     """
     out = np.zeros((SIZE, SIZE), np.float32)
     gray = to_gray(np.asarray(region))
@@ -137,7 +145,7 @@ def normalise(region: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     count = cv2.countNonZero(mask)
     if count == 0:
         return out
-    ink = _soft_ink(gray, mask, count)
+    ink = _soft_ink(gray, mask, count, ink_paper)
     # The box includes the anti-aliased rim, as MNIST's 20x20 box did.
     x0, y0, w, h = cv2.boundingRect((ink > 0.1).view(np.uint8))
     ink, mask = ink[y0:y0 + h, x0:x0 + w], mask[y0:y0 + h, x0:x0 + w]

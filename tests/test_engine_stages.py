@@ -245,3 +245,16 @@ def test_strokes_found_from_several_threads_at_once_are_the_same():
     for a, t in zip(alone, together):
         for pa, pt in zip(a, t):
             assert np.array_equal(pa.stats, pt.stats)
+
+
+def test_a_hypothesis_mask_holds_exactly_its_strokes():
+    """Crops mask each hypothesis' strokes in the label map: the same pixels as np.isin, for one
+    stroke, a few, and many (a lookup table), with labels above and below the members'."""
+    from digitcam.engine.crops import _members
+
+    rng = np.random.default_rng(3)
+    for dtype in (np.uint16, np.int32):
+        labels = rng.integers(0, 400, (50, 70)).astype(dtype)
+        for k in (1, 3, 4, 5, 12, 40):
+            members = rng.choice(np.arange(1, 300), k, replace=False).astype(np.int32)
+            assert np.array_equal(_members(labels, members), np.isin(labels, members)), (dtype, k)

@@ -457,3 +457,18 @@ def test_live_on_a_file_with_no_readable_frame_is_an_error(tmp_path):
 
 def test_eval_negatives_that_do_not_exist(tmp_path):
     assert_one_line_error(run_cli("eval", "--negatives", str(tmp_path / "nosuch")), 2, "no such folder")
+
+
+def test_bench_says_which_machine_and_whether_it_multiplies_int8_fast():
+    """The model's speed differs several-fold between CPUs with and without int8 dot-product
+    instructions, so the bench's figures name the machine they were measured on."""
+    from digitcam.bench import describe, machine
+
+    intel = "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Gold\nflags\t\t: fpu avx2 fma avx512f avx512_vnni\n"
+    amd = "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu avx avx2 fma f16c\n"
+    arm = "processor\t: 0\nFeatures\t: fp asimd asimddp crc32\n"
+    assert machine(intel)["int8_dot_product"] is True and machine(intel)["cpu"] == "Intel(R) Xeon(R) Gold"
+    assert machine(amd) == {"cpu": "AMD EPYC", "cores": machine(amd)["cores"], "int8_dot_product": False}
+    assert machine(arm)["int8_dot_product"] is True
+    assert machine("")["int8_dot_product"] is None and machine("")["cores"] >= 1
+    assert describe(machine(amd)).endswith("cores, without int8 dot-product instructions")
