@@ -85,34 +85,42 @@ RUN_FILL = 0.75  # share of a rule's length that is ink (pooled 8:1): rules, not
 RUN_POOL = 8  # long runs are found on the mask pooled 8:1 along the run (8x cheaper, same rules)
 
 
-def _long_runs(mask: np.ndarray, length: int, bridge: int, slant: float = 0.0) -> np.ndarray:
+def _long_runs(mask: np.ndarray, length: int, bridge: int, slant: float = 0.0,
+               fill_from: np.ndarray | None = None) -> np.ndarray:
     """Ink of ``mask`` on horizontal runs at least ``length`` long, gaps up to ``bridge`` bridged,
     leaning ``slant`` degrees (counter-clockwise).
 
     Measured on the mask max-pooled 8:1 along the rows: a morphological opening as long as a
     third of the frame costs a few milliseconds there instead of tens at full size. A leaning run
     is found on the pooled mask sheared level (each pooled column shifted by the lean), which
-    costs a fraction of turning the frame.
+    costs a fraction of turning the frame. ``fill_from``: the mask whose ink along the run is
+    measured against RUN_FILL (default ``mask``).
     """
     h, w = mask.shape
     wp = -(-w // RUN_POOL) * RUN_POOL
-    padded = mask if wp == w else cv2.copyMakeBorder(mask, 0, 0, 0, wp - w, cv2.BORDER_CONSTANT, value=0)
-    # pooled 8:1 along the run and over three rows across it: a rule a fraction of a degree off
-    # level steps by a row every few hundred pixels, and is still one run
-    pooled = np.ascontiguousarray(cv2.dilate(padded, np.ones((3, RUN_POOL), np.uint8), anchor=(0, 1))[:, ::RUN_POOL])
     shear = None
     if slant:
         # a rule leaning up to the right rises RUN_POOL * tan(slant) rows per pooled column
         k = RUN_POOL * float(np.tan(np.deg2rad(slant)))
-        cols = pooled.shape[1]
+        cols = wp // RUN_POOL
         rise = abs(k) * (cols - 1)
         shear = np.float32([[1, 0, 0], [k, 1, rise if k < 0 else 0.0]])
-        pooled = cv2.warpAffine(pooled, shear, (cols, h + int(np.ceil(rise)) + 1), flags=cv2.INTER_NEAREST)
+
+    def pool(m: np.ndarray) -> np.ndarray:
+        padded = m if wp == w else cv2.copyMakeBorder(m, 0, 0, 0, wp - w, cv2.BORDER_CONSTANT, value=0)
+        # pooled 8:1 along the run and over three rows across it: a rule a fraction of a degree off
+        # level steps by a row every few hundred pixels, and is still one run
+        p = np.ascontiguousarray(cv2.dilate(padded, np.ones((3, RUN_POOL), np.uint8), anchor=(0, 1))[:, ::RUN_POOL])
+        if shear is not None:
+            p = cv2.warpAffine(p, shear, (p.shape[1], h + int(np.ceil(rise)) + 1), flags=cv2.INTER_NEAREST)
+        return p
+
+    pooled = pool(mask)
     rect = cv2.getStructuringElement
     span = max(2, length // RUN_POOL)
     # a rule is ink nearly all along (gaps are faint spots); a row of digits, bridged from one
     # digit to the next, is not: the run must be RUN_FILL ink over its whole length
-    fill = cv2.blur(pooled, (span, 1), borderType=cv2.BORDER_CONSTANT)
+    fill = cv2.blur(pooled if fill_from is None else pool(fill_from), (span, 1), borderType=cv2.BORDER_CONSTANT)
     pooled = cv2.morphologyEx(pooled, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (max(2, bridge // RUN_POOL + 1), 1)))
     pooled = cv2.morphologyEx(pooled, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (span, 1)))
     dense = cv2.threshold(fill, int(255 * RUN_FILL), 255, cv2.THRESH_BINARY)[1]
@@ -294,11 +302,13 @@ def _rules_along(thin: np.ndarray, lines: np.ndarray, length: int, bridge: int =
     return out
 
 
-def _runs_at(mask: np.ndarray, thin: np.ndarray | None, length: int, leans: tuple[float, ...]) -> np.ndarray:
-    """Long runs (see :func:`_long_runs`) at each of ``leans``, together: at the first in ``mask``,
-    at the others in its ``thin`` ink only (a second lean may be that of a row of printed words,
-    long too but thick where its letters are; a rule is thin all along)."""
-    out = _long_runs(mask, length, 21, leans[0])
+def _runs_at(mask: np.ndarray, thin: np.ndarray | None, length: int, leans: tuple[float, ...],
+             fill_from: np.ndarray | None = None) -> np.ndarray:
+    """Long runs (see :func:`_long_runs`) at each of ``leans``, together: at the first in ``mask``
+    (their fill measured in ``fill_from`` where given), at the others in its ``thin`` ink only (a
+    second lean may be that of a row of printed words, long too but thick where its letters are;
+    a rule is thin all along)."""
+    out = _long_runs(mask, length, 21, leans[0], fill_from)
     for a in leans[1:]:
         out = cv2.bitwise_or(out, _long_runs(thin, length, 21, a))
     return out
@@ -353,6 +363,13 @@ def remove_lines(mask: np.ndarray, slants: tuple[float, ...] = (0.0,),
     # in the transposed mask a column's lean turns the other way
     thin_t = cv2.transpose(thin_v) if len(cols) > 1 else None   # only a second lean looks at it
     vert = cv2.bitwise_and(cv2.transpose(_runs_at(cv2.transpose(mask), thin_t, max(int(h / RULE_FRACTION), 40), cols)), thin_v)
+    if cv2.countNonZero(horiz) and cv2.countNonZero(vert):
+        # Squared paper: a row of digits crossed by the grid's columns every few millimetres is
+        # ink along RUN_FILL of its length, and was taken for a rule (its digits' tops and
+        # bottoms cut away). A row's fill is measured without the column rules just found.
+        # (Columns measured likewise without the rows' rules lost as many digits as they saved.)
+        horiz = cv2.bitwise_and(_runs_at(mask, thin_h, max(int(w / RULE_FRACTION), 40), rows,
+                                         cv2.subtract(mask, vert)), thin_h)
     if lines is not None:
         horiz = cv2.bitwise_or(horiz, _rules_along(thin_h, lines.sparse_rows, max(int(w / FAMILY_FRACTION), 40)))
         if len(lines.sparse_cols):
