@@ -16,6 +16,10 @@ from conftest import FULL_MNIST, ROOT, run_cli
 PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 
 # measured with the shipped model (README, "Figures"); floors a little under the measurement.
+# Ninth session (2026-12-03): crops computed faster bit for bit, and a row of digits on squared
+# paper no longer taken for a rule. Every dev reading the same (F1 0.933, each kind as in the
+# eighth session); false digits per painted-out photo 1.09 -> 1.06, so that ceiling falls to 1.09;
+# turned 90 and 180 degrees 0.898 and 0.889; the others stay.
 # Eighth session (2026-12-03): the default least confidence 0.6 -> 0.65 (detections.MIN_CONFIDENCE,
 # of the dev set's best-F1 plateau the value that costs rendered held-up pages least), and a lone
 # digit no longer orphans the touching digits of its region (engine.select._absorb). Photos F1
@@ -47,7 +51,7 @@ MNIST_TEST = 0.996
 OVERALL = {"f1": 0.93, "precision": 0.955, "recall": 0.90}
 PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.89, "photo_paper": 0.958, "webcam": 0.74, "whiteboard": 0.78}
 MAX_FALSE_PER_IMAGE = 0.34
-MAX_FALSE_PER_PAINTED_OUT_PHOTO = 1.12
+MAX_FALSE_PER_PAINTED_OUT_PHOTO = 1.09
 MAX_FALSE_PER_NEGATIVE_PHOTO = 0.1
 MIN_CROP_ACCURACY = 0.93
 
