@@ -367,7 +367,8 @@ def remove_lines(mask: np.ndarray, slants: tuple[float, ...] = (0.0,),
         # Squared paper: a row of digits crossed by the grid's columns every few millimetres is
         # ink along RUN_FILL of its length, and was taken for a rule (its digits' tops and
         # bottoms cut away). A row's fill is measured without the column rules just found.
-        # (Columns measured likewise without the rows' rules lost as many digits as they saved.)
+        # (Columns measured likewise without the rows' rules: ruled pages gained what squared
+        # ones lost; README, Figures.)
         horiz = cv2.bitwise_and(_runs_at(mask, thin_h, max(int(w / RULE_FRACTION), 40), rows,
                                          cv2.subtract(mask, vert)), thin_h)
     if lines is not None:
