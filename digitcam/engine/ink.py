@@ -359,18 +359,15 @@ def remove_lines(mask: np.ndarray, slants: tuple[float, ...] = (0.0,),
     cols = tuple(-a for a in rows) if column_slants is None else column_slants
     thin_h = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, thin + 1))))
     thin_v = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (thin + 1, 1))))
-    horiz = cv2.bitwise_and(_runs_at(mask, thin_h, max(int(w / RULE_FRACTION), 40), rows), thin_h)
     # in the transposed mask a column's lean turns the other way
     thin_t = cv2.transpose(thin_v) if len(cols) > 1 else None   # only a second lean looks at it
     vert = cv2.bitwise_and(cv2.transpose(_runs_at(cv2.transpose(mask), thin_t, max(int(h / RULE_FRACTION), 40), cols)), thin_v)
-    if cv2.countNonZero(horiz) and cv2.countNonZero(vert):
-        # Squared paper: a row of digits crossed by the grid's columns every few millimetres is
-        # ink along RUN_FILL of its length, and was taken for a rule (its digits' tops and
-        # bottoms cut away). A row's fill is measured without the column rules just found.
-        # (Columns measured likewise without the rows' rules: ruled pages gained what squared
-        # ones lost; README, Figures.)
-        horiz = cv2.bitwise_and(_runs_at(mask, thin_h, max(int(w / RULE_FRACTION), 40), rows,
-                                         cv2.subtract(mask, vert)), thin_h)
+    # Squared paper: a row of digits crossed by the grid's columns every few millimetres is ink
+    # along RUN_FILL of its length, and was taken for a rule (its digits' tops and bottoms cut
+    # away): a row's fill is measured without the column rules. (Columns measured likewise
+    # without the rows' rules: ruled pages gained what squared ones lost; README, Figures.)
+    crossed = cv2.subtract(mask, vert) if cv2.countNonZero(vert) else None
+    horiz = cv2.bitwise_and(_runs_at(mask, thin_h, max(int(w / RULE_FRACTION), 40), rows, crossed), thin_h)
     if lines is not None:
         horiz = cv2.bitwise_or(horiz, _rules_along(thin_h, lines.sparse_rows, max(int(w / FAMILY_FRACTION), 40)))
         if len(lines.sparse_cols):
