@@ -16,6 +16,9 @@ from conftest import FULL_MNIST, ROOT, run_cli
 PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 
 # measured with the shipped model (README, "Figures"); floors a little under the measurement.
+# Tenth session (2026-12-03): a lean a fifth of the votes share is levelled (tilt.AGREEMENT 0.25
+# -> 0.2). Every dev reading, digit-free reading and turned reading the same as in the ninth, so
+# every floor stays.
 # Ninth session (2026-12-03): crops computed faster bit for bit, and a row of digits on squared
 # paper no longer taken for a rule. Every dev reading the same (F1 0.933, each kind as in the
 # eighth session); false digits per painted-out photo 1.09 -> 1.06, so that ceiling falls to 1.09;
