@@ -173,9 +173,22 @@ def score_image(result, truth: np.ndarray, labels: np.ndarray) -> Tally:
                  detections=len(det) - len(unscorable), false_positives=len(det) - len(pairs))
 
 
-def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None, turn: int = 0) -> PhotoReport:
+def resized(image: np.ndarray, factor: float) -> np.ndarray:
+    """``image`` made ``factor`` times its size (1.0: itself), as another camera would see it."""
+    if factor == 1.0:
+        return image
+    import cv2
+
+    h, w = image.shape[:2]
+    size = (max(1, int(round(w * factor))), max(1, int(round(h * factor))))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR)
+
+
+def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None, turn: int = 0,
+                    resize: float = 1.0) -> PhotoReport:
     """The engine on labelled photos; ``turn``: each photo and its boxes turned that many degrees
-    counter-clockwise first (a page that came in sideways or upside down)."""
+    counter-clockwise first (a page that came in sideways or upside down); ``resize``: each made
+    that many times its size first (how steady the reading is from one camera to another)."""
     from digitcam.images import read_image
 
     root, entries = load_manifest(manifest)
@@ -194,6 +207,10 @@ def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None, turn:
             h0, w0 = image.shape[:2]
             truth = np.array([box_turned(tuple(b), cw, w0, h0) for b in truth], np.float64).reshape(-1, 4)
             image = rotate(image, cw)
+        if resize != 1.0:
+            h0, w0 = image.shape[:2]
+            image = resized(image, resize)
+            truth = truth * np.array([image.shape[1] / w0, image.shape[0] / h0] * 2)
         result = recognizer(image)
         tally = score_image(result, truth, labels)
         kind = str(entry.get("kind", "photo"))
@@ -217,8 +234,9 @@ def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None, turn:
     return report
 
 
-def evaluate_negatives(recognizer: Recognizer, folder: Path, progress=None) -> dict:
-    """False digits on every image of a folder of digit-free photos (any digit read is false)."""
+def evaluate_negatives(recognizer: Recognizer, folder: Path, progress=None, resize: float = 1.0) -> dict:
+    """False digits on every image of a folder of digit-free photos (any digit read is false);
+    ``resize``: each made that many times its size first."""
     from digitcam.images import read_image
     from digitcam.scan import expand_inputs
 
@@ -229,7 +247,7 @@ def evaluate_negatives(recognizer: Recognizer, folder: Path, progress=None) -> d
         raise DigitcamError(f"no images in {folder}; --negatives takes a folder of digit-free photos", exit_code=2)
     rows = []
     for n, item in enumerate(items):
-        image = read_image(item.path)
+        image = resized(read_image(item.path), resize)
         result = recognizer(image)
         rows.append({"file": str(item.path), "false_digits": len(result.detections), "read": result.text})
         if progress is not None:

@@ -472,3 +472,24 @@ def test_bench_says_which_machine_and_whether_it_multiplies_int8_fast():
     assert machine(arm)["int8_dot_product"] is True
     assert machine("")["int8_dot_product"] is None and machine("")["cores"] >= 1
     assert describe(machine(amd)).endswith("cores, without int8 dot-product instructions")
+
+
+def test_eval_reads_labelled_photos_resized_with_their_boxes(tmp_path, mnist_sample):
+    """--resize: how steady the reading is from one camera to another. The photo and its boxes
+    are scaled together, so a page read as well smaller or larger scores as well."""
+    import json
+
+    from digitcam.synth import render_scene
+
+    x, y = mnist_sample
+    scene = render_scene(x[:6], y[:6], np.random.default_rng(4), size=(480, 640), count=6, height=(50, 60))
+    cv2.imwrite(str(tmp_path / "page.png"), scene.image)
+    (tmp_path / "m.json").write_text(json.dumps([{"file": "page.png", "kind": "photo_paper",
+                                                   "boxes": [[int(v) for v in b[:4]] + [int(b[4])] for b in scene.boxes]}]))
+    for factor in ("1", "0.6", "1.5"):
+        proc = run_cli("eval", "--labels", str(tmp_path / "m.json"), "--resize", factor, "--json", timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        rep = json.loads(proc.stdout)
+        assert rep["resize"] == float(factor)
+        assert rep["per_image"][0]["correct"] >= 5 and rep["per_image"][0]["false_positives"] == 0, (factor, rep["per_image"])
+    assert_one_line_error(run_cli("eval", "--labels", str(tmp_path / "m.json"), "--resize", "0"), 2, "--resize")
