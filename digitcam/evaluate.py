@@ -177,8 +177,6 @@ def resized(image: np.ndarray, factor: float) -> np.ndarray:
     """``image`` made ``factor`` times its size (1.0: itself), as another camera would see it."""
     if factor == 1.0:
         return image
-    import cv2
-
     h, w = image.shape[:2]
     size = (max(1, int(round(w * factor))), max(1, int(round(h * factor))))
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR)
