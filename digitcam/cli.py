@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from enum import Enum
@@ -328,16 +329,48 @@ def evaluate(
     out.print(f"[bold]accuracy {rep.accuracy:.2%}[/] ({len(rep.wrong)} errors)" + (f"; misclassified digits: {errors}" if errors else ""))
 
 
+def _usage_line(exc: Exception) -> str | None:
+    """One line for a command-line mistake Click caught (an unparsable value, a missing argument,
+    an unknown option), or None when ``exc`` is not one. Typer's own box is five lines; a user
+    needs the mistake and where to look. Matched by shape, not class: Typer vendors its own Click."""
+    if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+        return None
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None else "digitcam"
+    message = " ".join(str(exc.format_message()).split())
+    return f"{path}: {message.rstrip('.')}. See '{path} --help'."
+
+
 def main() -> None:
-    """Entry point: runs the app and turns a :class:`DigitcamError` into one line and an exit code."""
+    """Entry point: runs the app and turns a :class:`DigitcamError`, or a usage mistake, into one
+    line and an exit code (2 for usage, as Click gives)."""
     try:
-        app()
+        code = app(standalone_mode=False)
     except DigitcamError as exc:
         err.print(f"[bold red]digitcam:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("digitcam: interrupted")
         sys.exit(130)
+    except BrokenPipeError:  # the reader of stdout left early (digitcam scan ... | head), as Click does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except Exception as exc:  # Click's usage errors; anything else is a bug and keeps its traceback
+        if type(exc).__name__ == "NoArgsIsHelpError":   # ``digitcam`` alone: its help, and success
+            text = exc.format_message()  # type: ignore[attr-defined]  # Typer's rich help prints itself
+            if text.strip():
+                print(text)
+            sys.exit(0)
+        if type(exc).__name__ == "Abort":
+            err.print("digitcam: aborted")
+            sys.exit(1)
+        line = _usage_line(exc)
+        if line is None:
+            raise
+        err.print(line, highlight=False, soft_wrap=True, markup=False)
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    # Without standalone mode Click returns a typer.Exit's code instead of exiting with it.
+    sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
 
 
 @app.command()

@@ -7,6 +7,7 @@ picture never lags behind reality. Files are otherwise read frame by frame, in o
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -20,6 +21,11 @@ import numpy as np
 from digitcam.errors import DigitcamError
 from digitcam.images import ImageError, is_image_path, read_image
 from digitcam.scan import glob_files
+
+# FFmpeg writes its own lines ("[mjpeg @ 0x...] No JPEG data found") while frames are read, after
+# the capture has opened; a source that yields nothing is reported by us, once. OpenCV reads this
+# at the first capture (-8 is FFmpeg's AV_LOG_QUIET); a user's own setting wins.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 
 @dataclass

@@ -50,3 +50,5 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, code: int, *needles
     assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout, proc.stderr
     for n in needles:
         assert n.lower() in (proc.stderr + proc.stdout).lower(), (n, proc.stderr)
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr

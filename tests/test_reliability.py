@@ -40,6 +40,19 @@ def test_short_help_flag_and_runtime_choices():
     assert_one_line_error(run_cli("scan", "x.png", "--runtime", "cuda"), 2, "cuda")
 
 
+def test_command_line_mistakes_are_one_line_that_names_the_help():
+    """Typer's own usage error is a five-line box; a user needs the mistake and where to look."""
+    for args, needle in ((("eval", "--resize", "abc"), "--resize"), (("bench", "--frames", "many"), "--frames"),
+                         (("scan",), "missing argument"), (("scan", "x.png", "--nope"), "--nope"),
+                         (("nosuch",), "nosuch")):
+        proc = run_cli(*args)
+        path = "digitcam" if args[0] == "nosuch" else f"digitcam {args[0]}"
+        assert_one_line_error(proc, 2, needle, f"{path} --help")
+        assert proc.stdout == "" and "\u256d" not in proc.stderr  # no box
+    bare = run_cli()  # no command at all: the help, as before
+    assert bare.returncode == 0 and "Usage:" in bare.stdout and "scan" in bare.stdout
+
+
 def test_a_missing_model_is_a_usage_error(tmp_path):
     img = tmp_path / "a.png"
     cv2.imwrite(str(img), np.full((50, 50), 255, np.uint8))
