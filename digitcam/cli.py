@@ -70,14 +70,16 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 
 def _recognizer(model: Optional[Path], runtime: str, min_confidence: float, threads: int = 1, photos: bool = False,
                 rotation: str = "0"):
-    """The engine; ``photos``: look closer for small digits even when none was read at first
-    (scan and eval spend more on a photo than live on a camera frame)."""
+    """The engine; ``photos``: look closer for small digits even when none was read at first, and
+    split more wide regions into pieces (scan and eval spend more on a photo than live on a
+    camera frame)."""
     from digitcam.engine import Recognizer
+    from digitcam.engine.crops import MAX_FRAME_PIECES, PHOTO_PIECES
     from digitcam.runtime import load_classifier
 
     turn = rotation if rotation == "auto" else int(rotation)
     return Recognizer(load_classifier(model, runtime, threads=threads), min_confidence=min_confidence, search_small=photos,
-                      rotation=turn)
+                      rotation=turn, max_pieces=PHOTO_PIECES if photos else MAX_FRAME_PIECES)
 
 
 @app.command()

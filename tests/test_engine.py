@@ -122,6 +122,22 @@ def test_touching_digits_are_split(recognizer, mnist_sample):
     assert tried >= 5 and ok >= 0.3 * tried, (ok, tried)
 
 
+def test_scan_splits_more_wide_regions_than_a_camera_frame(recognizer):
+    """A photo (scan, eval) has twice a camera frame's budget of pieces; without pieces a touching
+    pair is one region that reads as no digit."""
+    from digitcam.cli import _recognizer
+    from digitcam.engine.crops import MAX_FRAME_PIECES, PHOTO_PIECES
+
+    photos = _recognizer(None, "auto", recognizer.min_confidence, photos=True)
+    assert photos.max_pieces == PHOTO_PIECES > MAX_FRAME_PIECES == recognizer.max_pieces
+    img = np.full((200, 400), 225, np.uint8)
+    cv2.putText(img, "42", (60, 150), cv2.FONT_HERSHEY_SIMPLEX, 4, 25, 9)
+    cv2.line(img, (120, 140), (160, 140), 25, 9)  # the two digits touch: one stroke
+    assert [d.label for d in photos(img).detections] == [4, 2]
+    photos.max_pieces = 0
+    assert photos(img).detections == []
+
+
 @pytest.mark.parametrize("kind", ["noise", "gradient", "ruled", "squared", "text", "blank", "shadow"])
 def test_digit_free_images_give_no_digits(recognizer, kind):
     rng = np.random.default_rng(3)

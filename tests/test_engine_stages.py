@@ -6,7 +6,7 @@ import numpy as np
 
 from digitcam.engine.candidates import Hypothesis, join_matrix, propose
 from digitcam.engine.components import find_strokes
-from digitcam.engine.crops import Batch, build, context_from_digit
+from digitcam.engine.crops import SPLIT_FROM, Batch, build, context_from_digit
 from digitcam.engine.ink import DARK, LIGHT
 from digitcam.engine.select import choose
 from digitcam.grouping import lines, numbers, reading_order
@@ -123,6 +123,26 @@ def test_wide_regions_are_also_proposed_as_pieces():
     halves = [p for p in pieces if p.box[2] < 0.7 * batch.hyps[p.parent].box[2]]
     assert any(p.piece == 0 for p in halves) and any(p.end == p.pieces for p in halves), "a left and a right piece"
     assert batch.digits.shape == (len(batch), 28, 28) and batch.contexts.shape == (len(batch), 32, 32)
+
+
+def test_pieces_go_to_the_regions_first_in_line_up_to_the_frame_budget():
+    img = page(200, 1200)
+    for x0 in (40, 320, 600, 880):  # four touching pairs, each one stroke
+        cv2.putText(img, "42", (x0, 150), cv2.FONT_HERSHEY_SIMPLEX, 4, 25, 9)
+        cv2.line(img, (x0 + 60, 140), (x0 + 100, 140), 25, 9)
+    strokes, hyps = hypotheses(img)
+    wide = [i for i, h in enumerate(hyps) if h.polarity == DARK and h.box[2] > SPLIT_FROM * h.box[3]]
+    assert len(wide) == 4
+    every = [h for h in build(img, strokes, hyps).hyps if h.parent >= 0]
+    per_region = len(every) // 4
+    assert per_region >= 2 and len({h.parent for h in every}) == 4, "each of the four is split"
+    some = build(img, strokes, hyps, max_pieces=per_region + 1)
+    pieces = [h for h in some.hyps if h.parent >= 0]
+    assert len(pieces) == per_region + 1, "the budget is spent, not exceeded"
+    parents = [some.hyps[h.parent].box for h in pieces]
+    first = min(wide)   # the region first in line gets all its pieces, the next what is left
+    assert parents.count(hyps[first].box) == per_region
+    assert len([h for h in build(img, strokes, hyps, max_pieces=0).hyps if h.parent >= 0]) == 0
 
 
 def _probs(rows):

@@ -32,6 +32,9 @@ SPLIT_FROM = 0.85     # regions wider than this times their height are also prop
 PIECE_WIDTH = (0.15, 1.3)  # a piece is this many times the region's height wide (a "1" to a wide "0")
 MAX_CUTS = 8          # cut candidates per region, the thinnest columns first
 MAX_FRAME_PIECES = 96   # pieces per frame, for the regions first in line (the likeliest digits)
+PHOTO_PIECES = 192      # ... for a photo (scan, eval), which may spend more than a camera frame: a
+                        # number of touching digits in clutter comes late in that line (it looks like
+                        # no one digit) and was left unsplit (README, Figures, eleventh session)
 MAX_REGION_PIECES = 16  # pieces per region: wood grain cannot take a frame's whole budget
 
 

@@ -65,6 +65,8 @@ class Recognizer:
                                    # the two), "context" or "crop" alone (to measure what each buys)
     prefilter: Prefilter | None | str = "auto"  # the first look; "auto": the one in the model's card
     max_hypotheses: int = 160      # at most this many, the prefilter's most digit-like, go to the CNN
+    max_pieces: int = crop_stage.MAX_FRAME_PIECES  # ... and at most this many pieces of wide regions
+                                   # (photos: crops.PHOTO_PIECES)
     rotation: int | str = 0        # degrees clockwise to turn the frame before reading; "auto": decide
                                    # from its digits (engine.orientation; scan --rotation auto)
     words: bool = True             # digits inside words of letters are letters (engine.words)
@@ -96,7 +98,7 @@ class Recognizer:
             order = np.argsort(-score, kind="stable")[: self.max_hypotheses]
             hyps = [hyps[i] for i in order if score[i] >= self.prefilter.threshold]  # likeliest first
         t2 = time.perf_counter()
-        batch = crop_stage.build(gray, strokes, hyps)
+        batch = crop_stage.build(gray, strokes, hyps, max_pieces=self.max_pieces)
         t3 = time.perf_counter()
         heads = self.classifier.heads(batch.digits, batch.contexts)
         probs = heads[self.head] if self.head in heads else _mixed(heads, self.head)
