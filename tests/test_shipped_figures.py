@@ -16,6 +16,11 @@ from conftest import FULL_MNIST, ROOT, run_cli
 PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 
 # measured with the shipped model (README, "Figures"); floors a little under the measurement.
+# Eleventh session (2026-12-03): a photo splits twice a camera frame's wide regions into pieces
+# (crops.PHOTO_PIECES). Photos F1 0.935, precision 0.961, recall 0.910; photo_paper 0.965, the
+# other kinds as before; false digits 0.31 per photo, 1.06 per painted-out photo, 0.05 per
+# digit-free photo; true boxes alone 93.0%; turned 90 and 180 degrees 0.900 and 0.891. Floors
+# raised: F1, recall, photo_paper; the others stay.
 # Tenth session (2026-12-03): a lean a fifth of the votes share is levelled (tilt.AGREEMENT 0.25
 # -> 0.2). Every dev reading, digit-free reading and turned reading the same as in the ninth, so
 # every floor stays.
@@ -51,8 +56,8 @@ PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 # both model heads decide together, digits inside words of letters are dropped, leaning rules are
 # removed, 0, 1 and 8 no longer turn a photo of coins, the prefilter refitted.)
 MNIST_TEST = 0.996
-OVERALL = {"f1": 0.93, "precision": 0.955, "recall": 0.90}
-PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.89, "photo_paper": 0.958, "webcam": 0.74, "whiteboard": 0.78}
+OVERALL = {"f1": 0.932, "precision": 0.955, "recall": 0.905}
+PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.89, "photo_paper": 0.962, "webcam": 0.74, "whiteboard": 0.78}
 MAX_FALSE_PER_IMAGE = 0.34
 MAX_FALSE_PER_PAINTED_OUT_PHOTO = 1.09
 MAX_FALSE_PER_NEGATIVE_PHOTO = 0.1
