@@ -49,6 +49,20 @@ def test_a_coefficient_beside_its_variable_is_kept():
     assert drop_letters(batch, chosen, (_strokes(boxes), _strokes([]))) == chosen
 
 
+def test_long_tailed_digits_the_model_missed_do_not_make_a_number_a_word():
+    # "7037": both 7s written with tails twice the others' height, read as no digit (a cluttered
+    # dev page); bars under a quarter as wide as tall tell nothing of a word
+    boxes = [(100, 90, 14, 62), (120, 110, 12, 13), (138, 98, 18, 28), (162, 90, 15, 62)]
+    batch, chosen = _chosen(boxes, [1, 2])
+    assert drop_letters(batch, chosen, (_strokes(boxes), _strokes([]))) == chosen
+    wide = [boxes[0], boxes[1], boxes[2], (162, 90, 20, 62)]   # an "n" beside them is a letter
+    batch, chosen = _chosen(wide, [1, 2])
+    assert drop_letters(batch, chosen, (_strokes(wide), _strokes([]))) == chosen, "one letter is no word"
+    word = [*wide, (186, 100, 20, 30)]                          # two letters are
+    batch, chosen = _chosen(word, [1, 2])
+    assert drop_letters(batch, chosen, (_strokes(word), _strokes([]))) == []
+
+
 def test_dashes_specks_and_other_lines_are_no_letters():
     digit = (100, 100, 20, 30)
     dash = (126, 112, 40, 4)             # "3 - " : wider than MAX_LETTER_ASPECT times its height
