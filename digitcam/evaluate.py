@@ -19,6 +19,7 @@ from digitcam.detections import greedy_pairs, iou_matrix
 from digitcam.errors import DigitcamError
 from digitcam.normalise import normalise
 from digitcam.engine import Recognizer
+from digitcam.engine.scale import resized
 from digitcam.runtime import Classifier
 
 
@@ -171,15 +172,6 @@ def score_image(result, truth: np.ndarray, labels: np.ndarray) -> Tally:
                  found=sum(1 for _, g in pairs if labels[g] >= 0),
                  correct=sum(1 for d, g in pairs if labels[g] >= 0 and result.detections[d].label == labels[g]),
                  detections=len(det) - len(unscorable), false_positives=len(det) - len(pairs))
-
-
-def resized(image: np.ndarray, factor: float) -> np.ndarray:
-    """``image`` made ``factor`` times its size (1.0: itself), as another camera would see it."""
-    if factor == 1.0:
-        return image
-    h, w = image.shape[:2]
-    size = (max(1, int(round(w * factor))), max(1, int(round(h * factor))))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR)
 
 
 def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None, turn: int = 0,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from digitcam import grouping
@@ -85,9 +84,7 @@ class Recognizer:
         """One pass at ``scale``: every stage up to the chosen hypotheses, in working pixels."""
         t0 = time.perf_counter()
         h, w = gray.shape
-        if scale != 1.0:
-            size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
-            gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        gray = scale_stage.resized(gray, scale)
         strokes = find_strokes(gray, MIN_CONTRAST)
         t1 = time.perf_counter()
         hyps = propose(strokes, gray.shape[:2])

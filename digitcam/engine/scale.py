@@ -11,12 +11,24 @@ small, so a webcam frame with readable digits costs one pass.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 SMALL_DIGIT = 22      # working pixels: below this median height, look again closer
 TARGET_DIGIT = 36     # ... so that the median digit is this tall
 MAX_UPSCALE = 2.0     # never enlarge a frame more than this (a 10 px digit becomes 20 px)
 MAX_PIXELS = 16e6     # the second look's working image stays under this many pixels
+
+
+def resized(image: np.ndarray, factor: float) -> np.ndarray:
+    """``image`` made ``factor`` times its size (1.0: itself): area-averaged down, bilinear up.
+    The engine's looks read at their scale this way; ``eval --resize`` makes another camera's
+    photo with it."""
+    if factor == 1.0:
+        return image
+    h, w = image.shape[:2]
+    size = (max(1, int(round(w * factor))), max(1, int(round(h * factor))))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR)
 
 
 def first_scale(shape: tuple[int, int], base_side: int) -> float:
