@@ -163,6 +163,9 @@ def test_draw_window_reads_a_stroke(display, tmp_path):
         wid, wx, wy = find_window(env, "digitcam draw", proc)
         time.sleep(1.0)
         for attempt in range(4):  # a loaded X server may drop the first pointer events
+            if attempt:  # ... or the window was placed after its geometry was first read: read it again
+                time.sleep(0.5)
+                wid, wx, wy = find_window(env, "digitcam draw", proc)
             xdo(env, "mousemove", str(wx + 200), str(wy + 70))
             xdo(env, "mousedown", "1")
             for yy in range(70, 340, 15):
