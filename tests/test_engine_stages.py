@@ -211,6 +211,21 @@ def test_a_lone_digit_does_not_orphan_the_touching_digits_it_shares_a_region_wit
     assert choose(batch, _probs(rows), 0.5) == [1]
 
 
+def test_a_digit_read_from_part_of_its_strokes_gives_way_to_the_whole_that_reads_the_same():
+    """A thin pen's 4 whose stem broke below the bar: its top (two strokes) reads 4, the stem's
+    lower part 1, and all three strokes 4. The dev set's lone 4 was read "4 1" so."""
+    top = Hypothesis((0, 0, 58, 48), DARK, np.array([1, 2]))
+    stem = Hypothesis((54, 48, 6, 22), DARK, np.array([3]))
+    whole = Hypothesis((0, 0, 60, 70), DARK, np.array([1, 2, 3]))
+    batch = Batch([top, stem, whole], np.zeros((3, 28, 28), np.float32), np.zeros((3, 32, 32), np.float32))
+    assert choose(batch, _probs([(4, 1.0), (1, 0.78), (4, 0.999)]), 0.5) == [2]
+    # the whole reading another digit, or less sure than the stem's own reading: the parts stand
+    assert sorted(choose(batch, _probs([(4, 1.0), (1, 0.78), (9, 0.999)]), 0.5)) == [0, 1]
+    assert sorted(choose(batch, _probs([(4, 1.0), (1, 0.9), (4, 0.8)]), 0.5)) == [0, 1]
+    # two digits of the same class merged (a stacked 1 over a 1) are no one digit
+    assert sorted(choose(batch, _probs([(1, 1.0), (1, 0.78), (1, 0.999)]), 0.5)) == [0, 1]
+
+
 def test_the_context_of_a_digit_alone_shows_it_in_the_middle():
     d = np.zeros((1, 28, 28), np.float32)
     d[0, 4:24, 12:16] = 1.0

@@ -11,7 +11,9 @@ set-packing problem, as in non-maximum suppression), each only if none of its st
 already used. A merge read as "not a digit" is never taken, and so leaves its strokes to be read
 alone. A chain passed over because a lone digit took one of its strokes first wins them back
 where it reads that digit too, in the same place (:func:`_absorb`): it explains more ink and
-contradicts nothing taken.
+contradicts nothing taken. Likewise a digit read from part of its strokes gives way to the whole
+that reads the same digit, where the rest was read as less sure digits (:func:`_whole_over_parts`:
+a broken stroke).
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ def choose(batch: Batch, probs: np.ndarray, min_confidence: float) -> list[int]:
         used |= atoms
         taken.append(idx)
     taken = _absorb(batch, taken, passed, probs)
+    taken = _whole_over_parts(batch, taken, [u for _, u in units], score, probs)
     return _drop_duplicates(batch, [i for idx in taken for i in idx], score)
 
 
@@ -143,6 +146,48 @@ def _absorb(batch: Batch, taken: list[list[int]], passed: list[list[int]], probs
         added.append(chain)
         for a in atoms:
             owner[a] = -1   # claimed by an added chain: no other chain may take it
+    return [idx for k, idx in enumerate(taken) if k not in dropped] + added
+
+
+def _whole_over_parts(batch: Batch, taken: list[list[int]], units: list[list[int]], score: np.ndarray,
+                      probs: np.ndarray) -> list[list[int]]:
+    """A digit read from part of its strokes, and the rest read as another digit, where the
+    strokes together read as the first digit too.
+
+    A thin pen's stroke breaks where it crosses itself: the top of a 4 reads as a 4 (1.00), its
+    stem's lower part as a 1 (0.78), and the whole 4 (1.00) comes second to its top by a hair and
+    is passed over. A hypothesis not taken wins the strokes of the units it holds wholly when it
+    reads the digit that one of them (a part of it) reads, and is surer than all the others: the
+    model read the merge as that digit, not as "not a digit", which is what it was taught for two
+    digits merged."""
+    if len(taken) < 2:
+        return taken
+    label = probs[:, :10].argmax(axis=1)
+    owner: dict[tuple[int, int], int] = {}
+    for k, idx in enumerate(taken):
+        for a in _atoms(batch, idx):
+            owner[a] = k
+    chosen = {i for idx in taken for i in idx}
+    dropped: set[int] = set()
+    added: list[list[int]] = []
+    for unit in units:
+        if len(unit) != 1 or unit[0] in chosen:
+            continue
+        u = unit[0]
+        atoms = _atoms(batch, unit)
+        hit = {owner.get(a, -2) for a in atoms} - {-2}
+        if len(hit) < 2 or -1 in hit or hit & dropped:
+            continue
+        if any(len(taken[k]) != 1 or not _atoms(batch, taken[k]) <= atoms for k in hit):
+            continue
+        same = [k for k in hit if label[taken[k][0]] == label[u]]
+        others = [k for k in hit if k not in same]
+        if len(same) != 1 or any(score[taken[k][0]] >= score[u] for k in others):
+            continue
+        dropped |= hit
+        added.append(unit)
+        for a in atoms:
+            owner[a] = -1
     return [idx for k, idx in enumerate(taken) if k not in dropped] + added
 
 
