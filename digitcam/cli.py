@@ -110,6 +110,12 @@ def scan(
         raise DigitcamError("--json and --jsonl are exclusive; pick one", exit_code=2)
     check_inputs(inputs)
     items = list(expand_inputs(inputs, recursive))
+    if not (as_json or jsonl) and all(item.path is None for item in items):
+        # nothing to read at all (a missing file, an empty folder, a pattern matching nothing):
+        # say so in a line an input, not in a table of error rows
+        for item in items:
+            err.print(f"digitcam scan: {item.shown}: {item.error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(exit_status(len(items), sum(item.usage_error for item in items)))
     first = _recognizer(model, runtime, min_confidence, photos=True, rotation=rotation.value)
     spare = [first]
 
@@ -169,7 +175,8 @@ def scan(
     seconds = time.perf_counter() - start
     if not quiet:
         rate = len(items) / seconds if seconds > 0 else 0.0
-        err.print(f"{plural(len(items), 'image')}, {plural(digits, 'digit')}, {plural(failed, 'error')}, {rate:.1f} images/s")
+        images = sum(item.path is not None for item in items)   # a missing path or empty folder is no image
+        err.print(f"{plural(images, 'image')}, {plural(digits, 'digit')}, {plural(failed, 'error')}, {rate:.1f} images/s")
     code = exit_status(failed, usage)
     if code:
         raise typer.Exit(code)

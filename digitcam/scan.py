@@ -157,7 +157,8 @@ def expand_inputs(inputs: Iterable[str], recursive: bool = True) -> Iterator[Ite
                     found = True
                     yield Item(str(p), p)
             if not found:
-                yield Item(raw, None, f"no images in this folder{'' if recursive else ' (try without --no-recursive)'}")
+                hint = "PNG, JPEG, TIFF, WebP, BMP..." if recursive else "try without --no-recursive"
+                yield Item(raw, None, f"no images in this folder ({hint})")
         elif path.exists():
             yield Item(raw, path)
         elif _has_magic(raw):

@@ -98,6 +98,25 @@ def test_bad_inputs_are_reported_per_row_and_the_rest_is_read(photos, tmp_path):
     assert_one_line_error(proc, 1, "empty file", "truncated JPEG")
 
 
+def test_nothing_to_read_is_one_line_an_input_not_a_table(tmp_path):
+    """An empty folder, a missing file or a pattern that matches nothing, and nothing else: no
+    table of error rows and no "1 image" count, a line naming the input and what is wrong."""
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("milk")
+    proc = run_cli("scan", str(tmp_path / "empty"))
+    assert_one_line_error(proc, 1, "empty: no images in this folder", "PNG, JPEG")
+    assert proc.stdout == "" and "image" not in proc.stderr.split(":")[0]
+    assert_one_line_error(run_cli("scan", str(tmp_path / "notes"), "--no-recursive"), 1, "try without --no-recursive")
+    assert_one_line_error(run_cli("scan", str(tmp_path / "gone.jpg")), 2, "gone.jpg: no such file")
+    assert_one_line_error(run_cli("scan", str(tmp_path / "*.jpg")), 1, "no files match")
+    both = run_cli("scan", str(tmp_path / "empty"), str(tmp_path / "gone.jpg"))
+    assert both.returncode == 2 and both.stdout == "" and len(both.stderr.splitlines()) == 2
+    # scripts still get a record an input
+    data = json.loads(run_cli("scan", str(tmp_path / "empty"), "--json").stdout)
+    assert len(data) == 1 and "no images" in data[0]["error"]
+
+
 def test_missing_path_is_a_usage_error_but_others_are_still_read(photos, tmp_path):
     root, _ = photos
     proc = run_cli("scan", str(tmp_path / "nope.jpg"), str(root / "a.jpg"), "--json")
