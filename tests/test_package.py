@@ -22,6 +22,21 @@ def test_version_and_help_answer_without_tensorflow():
     assert check.returncode == 0, check.stderr
 
 
+def test_every_help_reads_in_80_columns():
+    """--help teaches in a plain 80-column terminal: each option's line starts with its name and
+    its text is not squeezed into a narrow column between boxes (rich's panels gave options a
+    20-character column beside a column of types at 80 columns)."""
+    for command in ("", "scan", "live", "draw", "train", "eval", "bench"):
+        proc = run_cli(*([command] if command else []), "--help", env={"COLUMNS": "80"})
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stdout.splitlines()
+        assert lines[0].startswith("Usage: ") and "digitcam" in lines[0], lines[0]
+        assert all(len(line) <= 80 for line in lines), max(lines, key=len)
+        assert not any(ch in proc.stdout for ch in "│╭╰─"), command
+        if command:
+            assert any(line.startswith("  -h, --help") for line in lines), command
+
+
 def test_wheel_carries_the_model_and_the_training_pipeline(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
                            "-w", str(tmp_path), "-q"], capture_output=True, text=True, timeout=300)
