@@ -16,6 +16,13 @@ from conftest import FULL_MNIST, ROOT, run_cli
 PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 
 # measured with the shipped model (README, "Figures"); floors a little under the measurement.
+# Twelfth session (2026-12-03): a digit read from part of its strokes gives way to the whole that
+# reads the same digit (engine.select._whole_over_parts). Photos F1 0.939, precision 0.963,
+# recall 0.917; photo_paper 0.969 (false digits 0.12 -> 0.09 a photo), the other kinds as before;
+# false digits 0.29 per photo, 1.06 per painted-out photo, 0.05 per digit-free photo; true boxes
+# alone 93.0%; turned 90 and 180 degrees 0.904 and 0.895. Floors raised: precision 0.955 -> 0.96,
+# photo_paper 0.965 -> 0.966; the ceiling on false digits per photo falls 0.34 -> 0.31; the
+# others stay.
 # Eleventh session (2026-12-03): a photo splits twice a camera frame's wide regions into pieces
 # (crops.PHOTO_PIECES), and a stroke under a quarter as wide as tall is no letter
 # (words.MIN_LETTER_ASPECT 0.25). Photos F1 0.939, precision 0.962, recall 0.917; cluttered
@@ -57,9 +64,9 @@ PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 # both model heads decide together, digits inside words of letters are dropped, leaning rules are
 # removed, 0, 1 and 8 no longer turn a photo of coins, the prefilter refitted.)
 MNIST_TEST = 0.996
-OVERALL = {"f1": 0.936, "precision": 0.955, "recall": 0.912}
-PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.90, "photo_paper": 0.965, "webcam": 0.74, "whiteboard": 0.78}
-MAX_FALSE_PER_IMAGE = 0.34
+OVERALL = {"f1": 0.936, "precision": 0.96, "recall": 0.912}
+PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.90, "photo_paper": 0.966, "webcam": 0.74, "whiteboard": 0.78}
+MAX_FALSE_PER_IMAGE = 0.31
 MAX_FALSE_PER_PAINTED_OUT_PHOTO = 1.09
 MAX_FALSE_PER_NEGATIVE_PHOTO = 0.1
 MIN_CROP_ACCURACY = 0.93
