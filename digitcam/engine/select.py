@@ -104,6 +104,11 @@ def _atoms(batch: Batch, unit: list[int]) -> set[tuple[int, int]]:
     return {(h.polarity, int(m)) for m in h.members}
 
 
+def _owners(batch: Batch, taken: list[list[int]]) -> dict[tuple[int, int], int]:
+    """Which taken unit (its index in ``taken``) explains each stroke."""
+    return {a: k for k, idx in enumerate(taken) for a in _atoms(batch, idx)}
+
+
 def _absorb(batch: Batch, taken: list[list[int]], passed: list[list[int]], probs: np.ndarray) -> list[list[int]]:
     """Chains of pieces that read every digit the taken units inside them read, and more.
 
@@ -117,10 +122,7 @@ def _absorb(batch: Batch, taken: list[list[int]], passed: list[list[int]], probs
     if not passed:
         return taken
     label = probs[:, :10].argmax(axis=1)
-    owner: dict[tuple[int, int], int] = {}
-    for k, idx in enumerate(taken):
-        for a in _atoms(batch, idx):
-            owner[a] = k
+    owner = _owners(batch, taken)
     dropped: set[int] = set()
     added: list[list[int]] = []
     for chain in passed:
@@ -163,10 +165,7 @@ def _whole_over_parts(batch: Batch, taken: list[list[int]], units: list[list[int
     if len(taken) < 2:
         return taken
     label = probs[:, :10].argmax(axis=1)
-    owner: dict[tuple[int, int], int] = {}
-    for k, idx in enumerate(taken):
-        for a in _atoms(batch, idx):
-            owner[a] = k
+    owner = _owners(batch, taken)
     chosen = {i for idx in taken for i in idx}
     dropped: set[int] = set()
     added: list[list[int]] = []
