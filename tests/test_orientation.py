@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from digitcam.engine import Recognizer
-from digitcam.engine.orientation import box_back, box_turned, rotate
+from digitcam.engine.candidates import Hypothesis
+from digitcam.engine.crops import Batch
+from digitcam.engine.orientation import ROTATIONS, box_back, box_turned, decide, rotate
 from digitcam.evaluate import match
 from digitcam.synth import render_scene
 
@@ -73,3 +75,53 @@ def test_coins_that_read_as_0_in_any_orientation_give_no_digits_however_turned(c
         img = np.repeat(np.repeat(coins, size, axis=0), size, axis=1)
         result = Recognizer(classifier, rotation="auto", search_small=True)(img)
         assert result.detections == [], (size, result.rotation, [d.label for d in result.detections])
+
+
+class _Readings:
+    """A stand-in classifier: what each hypothesis reads in each orientation, as (label, confidence);
+    label 10 is "not a digit". It answers orientation.scores' one call: every hypothesis turned by
+    0, 90, 180 and 270 degrees, in that order."""
+
+    def __init__(self, table: dict[int, list[tuple[int, float]]]) -> None:
+        self.table = table
+
+    def predict(self, digits, contexts=None):
+        rows = []
+        for turn in ROTATIONS:
+            for label, conf in self.table[turn]:
+                p = np.full(11, (1.0 - conf) / 10, np.float32)
+                p[label] = conf
+                rows.append(p)
+        assert len(rows) == len(digits)
+        return np.array(rows)
+
+
+def _batch(n: int) -> Batch:
+    hyps = [Hypothesis((10 * i, 0, 8, 10), 0, np.array([i + 1])) for i in range(n)]
+    return Batch(hyps, np.zeros((n, 28, 28), np.float32), np.zeros((n, 32, 32), np.float32))
+
+
+def test_letters_read_as_digits_upside_down_do_not_outweigh_the_sure_digits_upright():
+    """A whiteboard of handwritten words and a few digits: upright its digits read at 0.999 and
+    its letters as no digit; upside down the letters read as digits at 0.85, a larger sum of
+    confidences (4.25 against 3.0) that turned the whiteboard upside down. Sure digits weigh more
+    than unsure ones: it is read as it is."""
+    none = (10, 0.9)
+    upright = [(2, 0.999), (3, 0.999), (4, 0.999)] + [none] * 5
+    upside_down = [none] * 3 + [(5, 0.85), (7, 0.85), (2, 0.85), (4, 0.85), (6, 0.85)]
+    reader = _Readings({0: upright, 90: [none] * 8, 180: upside_down, 270: [none] * 8})
+    turn, s = decide(reader, _batch(8))
+    assert turn == 0 and s[0] > s[180]
+    # the same whiteboard photographed upside down is turned back
+    reader = _Readings({0: upside_down, 90: [none] * 8, 180: upright, 270: [none] * 8})
+    assert decide(reader, _batch(8))[0] == 180
+
+
+def test_one_unsure_shape_does_not_turn_a_photo_but_one_sure_digit_does():
+    """A digit-free photo whose one blob reads as a 4 at 0.92 when turned on its side stays as it
+    is (a turn made it a false digit); a photo of one digit read at 0.999 on its side is turned."""
+    none = (10, 0.9)
+    blob = _Readings({0: [none], 90: [(4, 0.92)], 180: [none], 270: [none]})
+    assert decide(blob, _batch(1))[0] == 0
+    digit = _Readings({0: [none], 90: [(7, 0.999)], 180: [none], 270: [none]})
+    assert decide(digit, _batch(1))[0] == 90
