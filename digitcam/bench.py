@@ -15,14 +15,15 @@ import cv2
 import numpy as np
 
 from digitcam.engine import Recognizer
-from digitcam.synth import fabric, held_up_page, hershey_digits, render_scene, specks, wood
+from digitcam.synth import fabric, held_up_page, hershey_digits, render_scene, specks, typeset_sudoku, wood
 
 # (scene, (height, width), digits): flat pages filling the frame, as round 1 measured, and the
-# frames a webcam sees: a page held up in front of a background, no paper at all, and the worst
-# case for the region finder (stripes strewn with specks).
+# frames a webcam sees: a page held up in front of a background, no paper at all, the worst
+# case for the region finder (stripes strewn with specks), and a sudoku puzzle typeset in DejaVu
+# Sans or DejaVu Sans Bold held up (printed digits, a grid of rules).
 ENGINE_CASES = [("flat page", (480, 640), 5), ("flat page", (720, 1280), 20),
                 ("page held up", (720, 1280), 24), ("no paper", (720, 1280), 0),
-                ("stripes+specks", (720, 1280), 0)]
+                ("stripes+specks", (720, 1280), 0), ("typeset sudoku", (720, 1280), 28)]
 
 
 # x86 (AVX-VNNI, AVX-512 VNNI, AMX) and Arm (dot product) instructions that multiply int8 values
@@ -106,6 +107,10 @@ def _frames(x, y, rng, scene: str, size, count: int, n: int = 8) -> list[np.ndar
                                 paper=str(rng.choice(["plain", "ruled", "squared"])))
             back = (wood if rng.random() < 0.5 else fabric)(h, w, rng)
             frames.append(held_up_page(page, back, rng).image)
+        elif scene == "typeset sudoku":
+            page = typeset_sudoku(rng, str(rng.choice(["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"])), clues=count)
+            back = (wood if rng.random() < 0.5 else fabric)(h, w, rng)
+            frames.append(held_up_page(page, back, rng, fill=(0.75, 0.95)).image)
         elif scene == "no paper":
             frames.append(np.clip((wood if rng.random() < 0.5 else fabric)(h, w, rng), 0, 255).astype(np.uint8))
         else:

@@ -213,6 +213,34 @@ def held_up_page(scene: Scene, back: np.ndarray, rng: np.random.Generator, tilt_
     return Scene(image, boxes, scene.numbers)
 
 
+def typeset_sudoku(rng: np.random.Generator, face: str = "DejaVuSans.ttf", clues: int | None = None,
+                   cell: int = 64, margin: int = 24) -> Scene:
+    """A sudoku puzzle typeset in ``face``, a TrueType font that ships with matplotlib (DejaVu
+    Sans: the sans-serif kind newspapers print): ``clues`` printed digits 1-9 (22 to 33 when None)
+    at half to three quarters of a cell, thin cell lines, thick box lines."""
+    import matplotlib
+    from PIL import Image, ImageDraw, ImageFont
+
+    side = 9 * cell + 2 * margin
+    img = Image.new("L", (side, side), 240)
+    draw = ImageDraw.Draw(img)
+    for k in range(10):
+        width = 5 if k % 3 == 0 else 1
+        draw.line([(margin + k * cell, margin), (margin + k * cell, margin + 9 * cell)], fill=25, width=width)
+        draw.line([(margin, margin + k * cell), (margin + 9 * cell, margin + k * cell)], fill=25, width=width)
+    font = ImageFont.truetype(str(Path(matplotlib.__file__).parent / "mpl-data" / "fonts" / "ttf" / face),
+                              int(cell * rng.uniform(0.55, 0.75)))
+    boxes = []
+    for k in rng.permutation(81)[: clues or int(rng.integers(22, 34))]:
+        r, c = divmod(int(k), 9)
+        label = int(rng.integers(1, 10))
+        centre = (margin + c * cell + cell / 2, margin + r * cell + cell / 2)
+        draw.text(centre, str(label), fill=int(rng.integers(0, 50)), font=font, anchor="mm")
+        x0, y0, x1, y1 = draw.textbbox(centre, str(label), font=font, anchor="mm")
+        boxes.append((x0, y0, x1 - x0, y1 - y0, label))
+    return Scene(np.repeat(np.asarray(img)[..., None], 3, axis=2), boxes)
+
+
 def specks(h: int, w: int, rng: np.random.Generator, count: int = 600) -> np.ndarray:
     """Stripes strewn with dark and light specks: the worst case for a region finder."""
     img = stripes(h, w, rng)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from digitcam.evaluate import match
-from digitcam.synth import Scene, fabric, held_up_page, render_scene, specks, stripes, wood
+from digitcam.synth import Scene, fabric, held_up_page, render_scene, specks, stripes, typeset_sudoku, wood
 
 
 def good_digits(recognizer, x, y):
@@ -201,35 +201,6 @@ def test_a_printed_sudoku_held_up_is_read(recognizer):
     assert np.mean(right) >= 0.95, right
 
 
-def _typeset_sudoku(rng: np.random.Generator, face: str, cell: int = 64, margin: int = 24) -> Scene:
-    """A sudoku puzzle typeset in a TrueType face that ships with matplotlib: 22 to 33 printed
-    clues 1-9 at half to three quarters of a cell, thin cell lines, thick box lines."""
-    from pathlib import Path
-
-    import matplotlib
-    from PIL import Image, ImageDraw, ImageFont
-
-    side = 9 * cell + 2 * margin
-    img = Image.new("L", (side, side), 240)
-    draw = ImageDraw.Draw(img)
-    for k in range(10):
-        width = 5 if k % 3 == 0 else 1
-        draw.line([(margin + k * cell, margin), (margin + k * cell, margin + 9 * cell)], fill=25, width=width)
-        draw.line([(margin, margin + k * cell), (margin + 9 * cell, margin + k * cell)], fill=25, width=width)
-    font = ImageFont.truetype(str(Path(matplotlib.__file__).parent / "mpl-data" / "fonts" / "ttf" / face),
-                              int(cell * rng.uniform(0.55, 0.75)))
-    boxes = []
-    for k in rng.permutation(81)[: int(rng.integers(22, 34))]:
-        r, c = divmod(int(k), 9)
-        label = int(rng.integers(1, 10))
-        centre = (margin + c * cell + cell / 2, margin + r * cell + cell / 2)
-        draw.text(centre, str(label), fill=int(rng.integers(0, 50)), font=font, anchor="mm")
-        x0, y0, x1, y1 = draw.textbbox(centre, str(label), font=font, anchor="mm")
-        boxes.append((x0, y0, x1 - x0, y1 - y0, label))
-    page = np.repeat(np.asarray(img, np.float32)[..., None], 3, axis=2)
-    return Scene(page, boxes)
-
-
 def test_a_sudoku_printed_in_a_common_typeface_is_read(recognizer):
     """Newspaper puzzles print their clues in a sans-serif face (here DejaVu Sans, which ships with
     matplotlib) whose 1 has a flag and a foot. The model learned handwriting only; it reads these
@@ -238,7 +209,7 @@ def test_a_sudoku_printed_in_a_common_typeface_is_read(recognizer):
     rng = np.random.default_rng(11)
     right = []
     for k in range(3):
-        frame = held_up_page(_typeset_sudoku(rng, "DejaVuSans.ttf"), (fabric if k % 2 else wood)(960, 1280, rng), rng,
+        frame = held_up_page(typeset_sudoku(rng, "DejaVuSans.ttf"), (fabric if k % 2 else wood)(960, 1280, rng), rng,
                              tilt_deg=8.0, fill=(0.75, 0.95))
         r, f, _ = read_score(recognizer, frame.image, [b[:4] for b in frame.boxes], [b[4] for b in frame.boxes])
         right.append(r)
