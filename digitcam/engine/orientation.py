@@ -25,9 +25,10 @@ surely that way); with 1.5, pages turned by 180 degrees stay unturned; 1.3 leave
 as they are. Counting 0, 1 and 8 too, the coins of a digit-free photo (0s in any orientation,
 a little surer on their side) turned it: false digits per digit-free image 0.64 -> 0.18 without
 them. Evidence rather than confidence, with MARGIN 2 (thirteenth session): the dev set turned by
-90 degrees 0.904 -> 0.930 (the whiteboard 0.467 -> 0.789, as upright), upright and turned by 180
-as before; of 108 digit-free photos, 14 were turned, 6 now (a lone blob read at 0.92 no longer
-turns a photo). A lone digit read at 0.97-0.99 stays sideways (2 of the 220 turned dev photos).
+90 degrees 0.904 -> 0.930 (the whiteboard 0.467 -> 0.789, as upright), by 270 degrees 0.895 ->
+0.918, upright and turned by 180 as before; of 108 digit-free photos, 14 were turned, 6 now (a
+lone blob read at 0.92 no longer turns a photo). A lone digit read at 0.97-0.99 stays sideways
+(2 of the 165 turned dev photos).
 A page of only 0s, 1s and 8s is read as it is.
 """
 
