@@ -43,9 +43,9 @@ from digitcam.runtime import Classifier
 ROTATIONS = (0, 90, 180, 270)   # degrees clockwise that make the page upright
 SURE = 0.99   # a digit read at least this surely tells which way up its page is
 MARGIN = 1    # a turn must read this many sure digits more than the image as it is
+RATIO = 1.3   # ... and this many times as many
 SYMMETRIC = (0, 1, 8)  # digits that read the same turned half way (and a coin, a ring, a post are
                        # these at any turn): they tell nothing of which way up a page is
-RATIO = 1.3   # ... and this many times as many
 _CV = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 
 
