@@ -293,3 +293,25 @@ def test_a_hypothesis_mask_holds_exactly_its_strokes():
         for k in (1, 3, 4, 5, 12, 40):
             members = rng.choice(np.arange(1, 300), k, replace=False).astype(np.int32)
             assert np.array_equal(_members(labels, members), np.isin(labels, members)), (dtype, k)
+
+
+def test_a_small_digit_far_from_any_other_is_a_speck():
+    from digitcam.engine.alone import ALONE, LONE_SIZE, specks
+
+    w, h = 4000, 3000
+    small = int(LONE_SIZE * h) - 10          # 80 px: small on this photo
+    lone = (100, 100, small // 2, small)
+    # alone in the photo: a speck; the same digit large, a third of the photo: its subject
+    assert specks(np.array([lone]), w, h).tolist() == [True]
+    assert specks(np.array([(100, 100, 500, 1000)]), w, h).tolist() == [False]
+    # a number of small digits: none is alone
+    number = [(1500 + 60 * k, 1400, small // 2, small) for k in range(4)]
+    assert not specks(np.array(number), w, h).any()
+    # the same small digit far from the number is still a speck; near it, one of its company
+    far = (1500, 1400 + int((ALONE + 1) * small), small // 2, small)
+    near = (1500, 1400 + int((ALONE - 1) * small), small // 2, small)
+    assert specks(np.array(number + [far]), w, h).tolist() == [False] * 4 + [True]
+    assert specks(np.array(number + [near]), w, h).tolist() == [False] * 5
+    # a digit on its side is measured by its longer side, as upright
+    assert specks(np.array([(100, 100, small, small // 2)]), w, h).tolist() == [True]
+    assert specks(np.zeros((0, 4)), w, h).tolist() == []

@@ -16,6 +16,13 @@ from conftest import FULL_MNIST, ROOT, run_cli
 PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 
 # measured with the shipped model (README, "Figures"); floors a little under the measurement.
+# Fourteenth session (2026-12-03): a small digit far from any other is a speck of the scene
+# (engine.alone). Photos F1 0.941, precision 0.967, recall 0.917; photo_paper 0.971, webcam
+# 0.857 (its one false digit gone), the other kinds as before; false digits 0.25 per photo, 0.94
+# per painted-out photo, 0.00 per digit-free photo; turned 90, 180 and 270 degrees 0.931, 0.926
+# and 0.919. Floors raised: F1 0.936 -> 0.938, precision 0.96 -> 0.965, photo_paper 0.966 ->
+# 0.969, webcam 0.74 -> 0.85; the ceilings on false digits per photo fall 0.31 -> 0.27 and per
+# painted-out photo 1.09 -> 0.96; the others stay.
 # Thirteenth session (2026-12-03): a turn is decided by the digits read at 0.99 or more that tell
 # their orientation, not by summed confidence (engine.orientation). Upright readings as in the
 # twelfth session; false digits per digit-free photo 0.05 -> 0.00; turned 90, 180 and 270 degrees
@@ -70,10 +77,10 @@ PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 # both model heads decide together, digits inside words of letters are dropped, leaning rules are
 # removed, 0, 1 and 8 no longer turn a photo of coins, the prefilter refitted.)
 MNIST_TEST = 0.996
-OVERALL = {"f1": 0.936, "precision": 0.96, "recall": 0.912}
-PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.90, "photo_paper": 0.966, "webcam": 0.74, "whiteboard": 0.78}
-MAX_FALSE_PER_IMAGE = 0.31
-MAX_FALSE_PER_PAINTED_OUT_PHOTO = 1.09
+OVERALL = {"f1": 0.938, "precision": 0.965, "recall": 0.912}
+PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.90, "photo_paper": 0.969, "webcam": 0.85, "whiteboard": 0.78}
+MAX_FALSE_PER_IMAGE = 0.27
+MAX_FALSE_PER_PAINTED_OUT_PHOTO = 0.96
 MAX_FALSE_PER_NEGATIVE_PHOTO = 0.05
 MIN_CROP_ACCURACY = 0.93
 

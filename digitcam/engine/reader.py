@@ -3,7 +3,8 @@
 ``scan``, ``live``, ``draw``, ``bench`` and ``eval`` all read digits through :class:`Recognizer`.
 Each stage is its own module in this package, in the order of the pipeline:
 :mod:`scale`, :mod:`ink`, :mod:`components`, :mod:`candidates`, :mod:`crops`, then the
-classifier (:mod:`digitcam.runtime`), :mod:`select`, and :mod:`digitcam.grouping` for numbers.
+classifier (:mod:`digitcam.runtime`), :mod:`select`, :mod:`words`, :mod:`alone`, and
+:mod:`digitcam.grouping` for numbers.
 Around them, :mod:`orientation` finds which way up a photo is and :mod:`tilt` reads leaning
 lines levelled.
 """
@@ -17,6 +18,7 @@ import numpy as np
 
 from digitcam import grouping
 from digitcam.detections import MIN_CONFIDENCE, Detection, Result
+from digitcam.engine import alone as alone_stage
 from digitcam.engine import crops as crop_stage
 from digitcam.engine import gate as gate_stage
 from digitcam.engine import orientation
@@ -69,6 +71,7 @@ class Recognizer:
     rotation: int | str = 0        # degrees clockwise to turn the frame before reading; "auto": decide
                                    # from its digits (engine.orientation; scan --rotation auto)
     words: bool = True             # digits inside words of letters are letters (engine.words)
+    alone: bool = True             # a small digit far from any other is a speck (engine.alone)
     deskew: bool = True            # read leaning lines again levelled, keep the surer (engine.tilt);
                                    # live passes each frame the lean of the last one instead
     gate: gate_stage.Gate | None | str = "auto"  # stage 0: whether to read a frame at all
@@ -248,6 +251,9 @@ class Recognizer:
             box = _clip(box, lw, lh)
             digits = p[:10] / max(float(p[:10].sum()), 1e-9)
             dets.append(Detection(box, int(digits.argmax()), float(p[:10].max()), digits, look.batch.digits[i]))
+        if self.alone and dets:
+            speck = alone_stage.specks(np.array([d.box for d in dets]), width, height)
+            dets = [d for d, s in zip(dets, speck) if not s]
         result.detections, result.numbers = grouping.read(dets)
         if level is not None:
             from dataclasses import replace
