@@ -25,7 +25,11 @@ MIN_HEIGHT = 10         # working-image pixels: the scale stage makes digits at 
 MAX_HEIGHT_FRAC = 0.95  # taller than this fraction of the frame: a page edge or a hand
 MIN_FILL = 0.03         # ink / box area below this: a thin outline (a box, the page border)
 MAX_ASPECT = 6.0        # width / height: up to five touching digits, not a ruled line
-MIN_ASPECT = 0.04       # a "1" is thin, but not a hair
+MIN_ASPECT = 0.015      # width / height: a "1" is thin, but not a hair. A 1 drawn as one straight
+                        # pen stroke is as wide as the pen (3-6 px) however tall: 2% of its height
+                        # in a close-up. (Up to the fourteenth session 0.04, and no narrower than
+                        # 6% of the height: such 1s were never proposed. Whether a thin stroke is a
+                        # 1 or a line is the model's to say from its context; README, Figures.)
 MAX_GROUP = 8           # strokes in one digit: a pencil digit breaks into a few pieces, not dozens
 MAX_CANDIDATES = 400    # per frame: singles first, then pairs, then groups
 
@@ -139,7 +143,7 @@ def plausible(boxes: np.ndarray, ink: np.ndarray, background: np.ndarray, polari
     x, y, w, h = (boxes[:, k].astype(np.float64) for k in range(4))
     ok = (h >= MIN_HEIGHT) & (h <= MAX_HEIGHT_FRAC * H) & ~((w >= W - 1) & (h >= H - 1))
     aspect = w / np.maximum(h, 1)
-    ok &= (aspect <= MAX_ASPECT) & (aspect >= MIN_ASPECT) & (w >= np.maximum(3, 0.06 * h))
+    ok &= (aspect <= MAX_ASPECT) & (aspect >= MIN_ASPECT) & (w >= 3)
     ok &= ink >= MIN_FILL * w * h
     # Nothing is written lighter than white paper, nor darker than a blackboard: such regions
     # are the page between strokes, or glare.
