@@ -196,3 +196,18 @@ def test_missing_and_corrupt_model(photos, tmp_path):
     bad = tmp_path / "bad.keras"
     bad.write_bytes(b"garbage")
     assert_one_line_error(run_cli("scan", str(root), "--model", str(bad)), 1, "cannot load model")
+
+
+def test_a_small_lone_digit_is_a_speck_unless_asked_to_keep_it(tmp_path, mnist_sample, classifier):
+    """engine.alone drops a digit under 3% of the photo's shorter side with no other digit near;
+    --keep-lone shows it (a user who photographed one small digit on a large sheet)."""
+    x, y = mnist_sample
+    i = int(np.flatnonzero(classifier.predict(x / 255.0)[:, :10].argmax(1) == y)[3])
+    page = np.full((1200, 1600), 228, np.uint8)
+    digit = cv2.resize(255 - x[i], (28, 28), interpolation=cv2.INTER_CUBIC)   # 28 px: 2.3% of 1200
+    page[600:628, 800:828] = np.minimum(page[600:628, 800:828], digit)
+    cv2.imwrite(str(tmp_path / "one.png"), page)
+    default = json.loads(run_cli("scan", str(tmp_path / "one.png"), "--json").stdout)[0]
+    kept = json.loads(run_cli("scan", str(tmp_path / "one.png"), "--json", "--keep-lone").stdout)[0]
+    assert default["digits"] == []
+    assert [d["label"] for d in kept["digits"]] == [int(y[i])], kept
