@@ -242,3 +242,29 @@ def test_the_photo_set_is_split_by_name_and_leaves_out_text_and_plain_pictures(t
     kept = cv2.imread(str(tmp_path / "out" / "train" / "Dune.jpg"))
     assert max(kept.shape[:2]) == photos.SIDE
     assert photos.main([]) == 2 and photos.main(["--help"]) == 2
+
+
+def test_the_fresh_digit_free_set_keeps_one_picture_a_wallpaper(tmp_path):
+    """`python -m digitcam.train.photos DIR --fresh` (its apt-get part needs the network)."""
+    import cv2
+
+    from digitcam.train import photos
+
+    root = tmp_path / "root" / "usr" / "share"
+    kde = root / "wallpapers" / "Kite" / "contents" / "images"
+    kde.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    for w, h in ((640, 480), (1920, 1080)):                 # one wallpaper in two sizes, and its screenshot
+        cv2.imwrite(str(kde / f"{w}x{h}.jpg"), rng.integers(0, 255, (h, w, 3)).astype(np.uint8))
+    cv2.imwrite(str(root / "wallpapers" / "Kite" / "contents" / "screenshot.png"), rng.integers(0, 255, (50, 80, 3)).astype(np.uint8))
+    sway = root / "backgrounds" / "sway"
+    sway.mkdir(parents=True)
+    for name, (w, h) in (("Sway_Blue_1366x768", (1366, 768)), ("Sway_Blue_768x1024_Portrait", (768, 1024))):
+        cv2.imwrite(str(sway / f"{name}.png"), rng.integers(0, 255, (h, w, 3)).astype(np.uint8))
+    paper = root / "mypaint" / "backgrounds" / "ramon"
+    paper.mkdir(parents=True)
+    cv2.imwrite(str(paper / "HR Cork.png"), rng.integers(0, 255, (300, 300, 3)).astype(np.uint8))
+    files = sorted(p for p in (tmp_path / "root").rglob("*") if p.is_file())
+    assert [p.name for p in photos.largest_each(files)] == ["HR Cork.png", "1920x1080.jpg", "Sway_Blue_1366x768.png"]
+    assert photos.write_fresh(files, tmp_path / "out") == 3
+    assert sorted(p.name for p in (tmp_path / "out" / "fresh").iterdir()) == ["HR_Cork.jpg", "Kite.jpg", "Sway_Blue_1366x768.jpg"]

@@ -11,6 +11,11 @@ writes every usable picture, its longer side at most 1600 px, into two folders:
 * ``DIR/held_out``: never trained on; ``digitcam eval --negatives DIR/held_out`` counts the false
   digits read on them.
 
+``python -m digitcam.train.photos DIR --fresh`` writes ``DIR/fresh`` instead, from three other
+packages (:data:`FRESH_PACKAGES`: KDE's wallpapers, mypaint's paper and canvas textures, sway's
+background), one picture a wallpaper (its largest): 48 digit-free pictures that no model was
+trained on and no threshold of the engine was chosen on, to check a change on.
+
 The split is fixed by name (:data:`HELD_OUT`), so every machine makes the same two folders; the
 dark and light variants of one pattern go to the same side. Pictures that hold text or digits,
 duplicates at other sizes and plain single-colour ones are left out (:data:`LEFT_OUT`, and any
@@ -19,6 +24,7 @@ picture whose grey levels hardly vary). None of them is committed to this reposi
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -35,6 +41,7 @@ SIDE = 1600
 # text or a logo with digits on it, the same picture at other sizes, a transparent overlay
 LEFT_OUT = ("focal-ubuntukylin", "GreenTraditional", "Elephants_3840x2160", "Elephants_5640x3172",
             "Arc-Colors-Transparent-Wallpaper")
+FRESH_PACKAGES = ("plasma-workspace-wallpapers", "mypaint-data-extras", "sway-backgrounds")
 PLAIN_STD = 1.0   # grey levels: a picture varying less than this is one plain colour, nothing to learn from
 HELD_OUT = ("Bridge_by_Sander_Klootwijk", "Fossa_by_Jasper_Roks", "Kleiber_by_Lukas_Baubkus", "Picture_0B_by_freespace",
             "Wine_by_Jakkub_Mede", "analogpattern_by_Peter_Nerlich", "city", "firstgeneration", "free_by_Peter_Nerlich",
@@ -44,14 +51,14 @@ HELD_OUT = ("Bridge_by_Sander_Klootwijk", "Fossa_by_Jasper_Roks", "Kleiber_by_Lu
             "sunset_by_Aitzol_Berasategi", "umang_by_Abhishek_Mudgal")
 
 
-def fetch(debs: Path) -> list[Path]:
+def fetch(debs: Path, packages: tuple[str, ...] = PACKAGES) -> list[Path]:
     """``apt-get download`` the packages into ``debs``; the .deb files."""
     debs.mkdir(parents=True, exist_ok=True)
     try:
-        subprocess.run(["apt-get", "download", *PACKAGES], cwd=debs, check=True, capture_output=True, text=True)
+        subprocess.run(["apt-get", "download", *packages], cwd=debs, check=True, capture_output=True, text=True)
     except FileNotFoundError:
         raise SystemExit("apt-get not found: this needs a Debian or Ubuntu machine (or unpack the packages "
-                         f"{', '.join(PACKAGES)} yourself and pass their pictures to --backdrops)") from None
+                         f"{', '.join(packages)} yourself and pass their pictures to --backdrops)") from None
     except subprocess.CalledProcessError as exc:
         last = (exc.stderr or "").strip().splitlines()[-1:] or ["?"]
         raise SystemExit(f"apt-get download failed ({last[0]}); run apt-get update first") from None
@@ -83,11 +90,51 @@ def write(paths: list[Path], out: Path) -> dict[str, int]:
     return counts
 
 
+def largest_each(paths: list[Path]) -> list[Path]:
+    """One picture a wallpaper: a KDE wallpaper is a folder of sizes (``wallpapers/NAME/contents/
+    images/WxH.jpg``), sway's a name with its size in it; the largest file of each is kept."""
+    best: dict[str, Path] = {}
+    for path in paths:
+        if "screenshot" in path.name.lower():
+            continue
+        parts = path.parts
+        key = parts[parts.index("wallpapers") + 1] if "wallpapers" in parts else re.sub(r"_\d+x\d+(_Portrait)?$", "", path.stem)
+        if key not in best or path.stat().st_size > best[key].stat().st_size:
+            best[key] = path
+    return [best[k] for k in sorted(best)]
+
+
+def write_fresh(paths: list[Path], out: Path) -> int:
+    """Shrunk copies of ``paths`` into ``out/fresh``, named for their wallpaper; how many."""
+    (out / "fresh").mkdir(parents=True, exist_ok=True)
+    n = 0
+    for path in largest_each(paths):
+        im = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if im is None or float(cv2.cvtColor(im, cv2.COLOR_BGR2GRAY).std()) < PLAIN_STD:
+            continue
+        parts = path.parts
+        name = parts[parts.index("wallpapers") + 1] if "wallpapers" in parts else path.stem
+        cv2.imwrite(str(out / "fresh" / f"{name.replace(' ', '_')}.jpg"), shrunk(im, SIDE), [cv2.IMWRITE_JPEG_QUALITY, 92])
+        n += 1
+    return n
+
+
 def main(argv: list[str]) -> int:
+    fresh = "--fresh" in argv
+    argv = [a for a in argv if a != "--fresh"]
     if len(argv) != 1 or argv[0].startswith("-"):
-        print("usage: python -m digitcam.train.photos DIR   (writes DIR/train and DIR/held_out)", file=sys.stderr)
+        print("usage: python -m digitcam.train.photos DIR [--fresh]   (writes DIR/train and DIR/held_out; "
+              "--fresh: DIR/fresh)", file=sys.stderr)
         return 2
     out = Path(argv[0])
+    if fresh:
+        (out / "fresh").mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            for deb in fetch(Path(tmp) / "debs", FRESH_PACKAGES):
+                subprocess.run(["dpkg-deb", "-x", str(deb), str(Path(tmp) / "root")], check=True)
+            n = write_fresh([p for p in sorted((Path(tmp) / "root").rglob("*")) if is_image_path(p) and p.is_file()], out)
+        print(f"wrote {n} digit-free pictures to {out / 'fresh'}")
+        return 0
     for side in ("train", "held_out"):   # before a 130 MB download, not after it
         (out / side).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
