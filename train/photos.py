@@ -74,31 +74,41 @@ def pictures(root: Path) -> list[Path]:
     return out
 
 
+def _save(path: Path, dest: Path) -> bool:
+    """A copy of the picture at ``path``, its longer side at most SIDE, as the JPEG ``dest``;
+    False (and nothing written) for an unreadable or plain single-colour picture."""
+    im = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if im is None or float(cv2.cvtColor(im, cv2.COLOR_BGR2GRAY).std()) < PLAIN_STD:
+        return False
+    cv2.imwrite(str(dest), shrunk(im, SIDE), [cv2.IMWRITE_JPEG_QUALITY, 92])
+    return True
+
+
 def write(paths: list[Path], out: Path) -> dict[str, int]:
     """Shrunk copies of ``paths`` into ``out/train`` and ``out/held_out``; how many went to each."""
     counts = {"train": 0, "held_out": 0}
     for side in counts:
         (out / side).mkdir(parents=True, exist_ok=True)
     for path in paths:
-        im = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if im is None or float(cv2.cvtColor(im, cv2.COLOR_BGR2GRAY).std()) < PLAIN_STD:
-            continue
-        im = shrunk(im, SIDE)
         side = "held_out" if path.stem in HELD_OUT else "train"
-        cv2.imwrite(str(out / side / f"{path.stem}.jpg"), im, [cv2.IMWRITE_JPEG_QUALITY, 92])
-        counts[side] += 1
+        counts[side] += _save(path, out / side / f"{path.stem}.jpg")
     return counts
 
 
+def _folder_name(path: Path) -> str | None:
+    """The wallpaper a KDE picture belongs to (``wallpapers/NAME/contents/images/WxH.jpg``)."""
+    parts = path.parts
+    return parts[parts.index("wallpapers") + 1] if "wallpapers" in parts else None
+
+
 def largest_each(paths: list[Path]) -> list[Path]:
-    """One picture a wallpaper: a KDE wallpaper is a folder of sizes (``wallpapers/NAME/contents/
-    images/WxH.jpg``), sway's a name with its size in it; the largest file of each is kept."""
+    """One picture a wallpaper: a KDE wallpaper is a folder of sizes, sway's a name with its
+    size in it; the largest file of each is kept."""
     best: dict[str, Path] = {}
     for path in paths:
         if "screenshot" in path.name.lower():
             continue
-        parts = path.parts
-        key = parts[parts.index("wallpapers") + 1] if "wallpapers" in parts else re.sub(r"_\d+x\d+(_Portrait)?$", "", path.stem)
+        key = _folder_name(path) or re.sub(r"_\d+x\d+(_Portrait)?$", "", path.stem)
         if key not in best or path.stat().st_size > best[key].stat().st_size:
             best[key] = path
     return [best[k] for k in sorted(best)]
@@ -107,16 +117,15 @@ def largest_each(paths: list[Path]) -> list[Path]:
 def write_fresh(paths: list[Path], out: Path) -> int:
     """Shrunk copies of ``paths`` into ``out/fresh``, named for their wallpaper; how many."""
     (out / "fresh").mkdir(parents=True, exist_ok=True)
-    n = 0
-    for path in largest_each(paths):
-        im = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if im is None or float(cv2.cvtColor(im, cv2.COLOR_BGR2GRAY).std()) < PLAIN_STD:
-            continue
-        parts = path.parts
-        name = parts[parts.index("wallpapers") + 1] if "wallpapers" in parts else path.stem
-        cv2.imwrite(str(out / "fresh" / f"{name.replace(' ', '_')}.jpg"), shrunk(im, SIDE), [cv2.IMWRITE_JPEG_QUALITY, 92])
-        n += 1
-    return n
+    return sum(_save(path, out / "fresh" / f"{(_folder_name(path) or path.stem).replace(' ', '_')}.jpg")
+               for path in largest_each(paths))
+
+
+def _unpacked(tmp: Path, packages: tuple[str, ...]) -> Path:
+    """The packages downloaded and unpacked under ``tmp``; the root of their files."""
+    for deb in fetch(tmp / "debs", packages):
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp / "root")], check=True)
+    return tmp / "root"
 
 
 def main(argv: list[str]) -> int:
@@ -128,19 +137,16 @@ def main(argv: list[str]) -> int:
         return 2
     out = Path(argv[0])
     if fresh:
-        (out / "fresh").mkdir(parents=True, exist_ok=True)
+        (out / "fresh").mkdir(parents=True, exist_ok=True)   # before a 100 MB download, not after it
         with tempfile.TemporaryDirectory() as tmp:
-            for deb in fetch(Path(tmp) / "debs", FRESH_PACKAGES):
-                subprocess.run(["dpkg-deb", "-x", str(deb), str(Path(tmp) / "root")], check=True)
-            n = write_fresh([p for p in sorted((Path(tmp) / "root").rglob("*")) if is_image_path(p) and p.is_file()], out)
+            root = _unpacked(Path(tmp), FRESH_PACKAGES)
+            n = write_fresh([p for p in sorted(root.rglob("*")) if is_image_path(p) and p.is_file()], out)
         print(f"wrote {n} digit-free pictures to {out / 'fresh'}")
         return 0
     for side in ("train", "held_out"):   # before a 130 MB download, not after it
         (out / side).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for deb in fetch(Path(tmp) / "debs"):
-            subprocess.run(["dpkg-deb", "-x", str(deb), str(Path(tmp) / "root")], check=True)
-        counts = write(pictures(Path(tmp) / "root"), out)
+        counts = write(pictures(_unpacked(Path(tmp), PACKAGES)), out)
     print(f"wrote {counts['train']} photographs to {out / 'train'} and {counts['held_out']} to {out / 'held_out'}")
     return 0
 
