@@ -33,9 +33,11 @@ def specks(boxes: np.ndarray, width: int, height: int) -> np.ndarray:
         return np.zeros(len(boxes), bool)
     size = np.maximum(boxes[:, 2], boxes[:, 3])
     small = size < LONE_SIZE * min(width, height)
-    if len(boxes) == 1:
+    idx = np.flatnonzero(small)
+    if len(idx) == 0 or len(boxes) == 1:   # nothing small, or a small digit with no company at all
         return small
     centre = boxes[:, :2] + boxes[:, 2:] / 2.0
-    dist = np.hypot(*(centre[:, None, :] - centre[None, :, :]).transpose(2, 0, 1))
-    np.fill_diagonal(dist, np.inf)
-    return small & (dist.min(axis=1) >= ALONE * size)
+    dist = np.linalg.norm(centre[idx, None, :] - centre[None, :, :], axis=2)   # small ones to all
+    dist[np.arange(len(idx)), idx] = np.inf
+    small[idx] = dist.min(axis=1) >= ALONE * size[idx]
+    return small
