@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from digitcam import __version__
 from digitcam.detections import MIN_CONFIDENCE
@@ -116,7 +117,7 @@ def scan(
         # nothing to read at all (a missing file, an empty folder, a pattern matching nothing):
         # say so in a line an input, not in a table of error rows
         for item in items:
-            err.print(f"digitcam scan: {item.shown}: {item.error}", highlight=False, soft_wrap=True)
+            err.print(escape(f"digitcam scan: {item.shown}: {item.error}"), highlight=False, soft_wrap=True)
         raise typer.Exit(exit_status(len(items), sum(item.usage_error for item in items)))
     first = _recognizer(model, runtime, min_confidence, photos=True, rotation=rotation.value, keep_lone=keep_lone)
     spare = [first]
@@ -295,14 +296,14 @@ def evaluate(
                 t.add_column(col, justify="right", no_wrap=True, min_width=w)
             t.add_column("read", no_wrap=True, overflow="ellipsis", max_width=max(8, min(out.width, 160) - 24 - 11 - 16 - 12))
             for row in rep["per_image"]:
-                t.add_row(short_path(row["file"], 24), row["kind"], f"{row['correct']}/{row['digits']}", str(row["false_positives"]),
+                t.add_row(escape(short_path(row["file"], 24)), escape(str(row["kind"])), f"{row['correct']}/{row['digits']}", str(row["false_positives"]),
                           f"{row['f1']:.2f}", row["read"] or "-")
             out.print(t)
             k = Table(title="per kind of scene", header_style="bold", box=None, pad_edge=False, padding=(0, 1))
             for col in ("kind", "photos", "digits", "F1", "precision", "recall", "false/photo"):
                 k.add_column(col, justify="right")
             for name, r in [*rep["kinds"].items(), ("all", rep)]:
-                k.add_row(name, str(r["images"]), str(r["digits"]), f"{r['f1']:.3f}", f"{r['precision']:.3f}", f"{r['recall']:.3f}",
+                k.add_row(escape(str(name)), str(r["images"]), str(r["digits"]), f"{r['f1']:.3f}", f"{r['precision']:.3f}", f"{r['recall']:.3f}",
                           f"{r['false_positives_per_image']:.2f}")
             out.print(k)
             out.print(f"true boxes classified alone: {rep['crop_accuracy']:.1%}; "
@@ -360,7 +361,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except DigitcamError as exc:
-        err.print(f"[bold red]digitcam:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]digitcam:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)   # a path may hold [brackets]
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("digitcam: interrupted")
@@ -434,7 +435,7 @@ def live(
     common = sorted(stats.numbers.items(), key=lambda kv: -kv[1])[:8]
     t.add_row("numbers seen", "  ".join(k for k, _ in common) or "-")
     if save:
-        t.add_row("video", str(save))
+        t.add_row("video", escape(str(save)))
     err.print(t)
     if stats.ended == "camera disconnected":
         raise DigitcamError(f"camera {source} stopped sending frames (disconnected?); {stats.frames} frames were processed")

@@ -9,6 +9,7 @@ IoU first.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,7 +83,25 @@ def load_manifest(path: Path) -> tuple[Path, list[dict]]:
         raise DigitcamError(f"cannot read labels {path} ({type(exc).__name__}); expected a JSON list of {{file, boxes}}", exit_code=2) from None
     if not isinstance(entries, list) or not all(isinstance(e, dict) and "file" in e and "boxes" in e for e in entries):
         raise DigitcamError(f"{path}: expected a JSON list of objects with 'file' and 'boxes'", exit_code=2)
+    for e in entries:
+        bad = _bad_box(e["boxes"])
+        if bad is not None:
+            raise DigitcamError(f"{path}: {e['file']}: box {bad} is not [x, y, w, h, label] of finite numbers "
+                                "(label a digit 0-9, or -1 for one not to score)", exit_code=2)
     return Path(path).parent, entries
+
+
+def _bad_box(boxes: object) -> str | None:
+    """The first entry of a manifest's ``boxes`` that is not [x, y, w, h, label] of finite numbers
+    with a label from -1 to 9, as JSON (``boxes`` itself when it is no list); None when all are."""
+    if not isinstance(boxes, list):
+        return json.dumps(boxes)
+    for b in boxes:
+        if (not isinstance(b, list) or len(b) != 5
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in b)
+                or b[4] not in range(-1, 10)):
+            return json.dumps(b)
+    return None
 
 
 def match(det_boxes: np.ndarray, true_boxes: np.ndarray) -> list[tuple[int, int]]:

@@ -135,9 +135,10 @@ def normalise(region: np.ndarray, mask: np.ndarray | None = None,
     an all-zero image.
     """
     out = np.zeros((SIZE, SIZE), np.float32)
-    gray = to_gray(np.asarray(region))
-    if gray.size == 0:
+    region = np.asarray(region)
+    if region.size == 0:   # a box of no width or height (a manifest may hold one)
         return out
+    gray = to_gray(region)
     if mask is None:
         mask = ink_mask(gray)
     elif mask.dtype != np.uint8:

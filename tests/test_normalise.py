@@ -70,7 +70,7 @@ def test_colour_and_sixteen_bit_input():
         assert np.abs(normalise(variant) - ref).mean() < 0.02
 
 
-@pytest.mark.parametrize("shape", [(0, 0), (1, 1), (2, 3), (50, 50)])
+@pytest.mark.parametrize("shape", [(0, 0), (1, 1), (2, 3), (50, 50), (0, 0, 3), (0, 7, 3), (4, 0, 4)])
 def test_empty_tiny_and_blank_regions_give_zeros(shape):
     out = normalise(np.full(shape, 200, np.uint8))
     assert out.shape == (28, 28) and not out.any()

@@ -506,3 +506,48 @@ def test_eval_reads_labelled_photos_resized_with_their_boxes(tmp_path, mnist_sam
         assert rep["resize"] == float(factor)
         assert rep["per_image"][0]["correct"] >= 5 and rep["per_image"][0]["false_positives"] == 0, (factor, rep["per_image"])
     assert_one_line_error(run_cli("eval", "--labels", str(tmp_path / "m.json"), "--resize", "0"), 2, "--resize")
+
+
+def test_eval_takes_a_labelled_box_of_no_size_without_a_traceback(tmp_path, mnist_sample):
+    """A manifest's box may be degenerate (0 x 0, a digit cut off by the frame's edge): it is
+    scored like any other box (a miss), and its crop is blank, not a crash."""
+    import json
+
+    from digitcam.synth import render_scene
+
+    x, y = mnist_sample
+    scene = render_scene(x[:4], y[:4], np.random.default_rng(2), size=(480, 640), count=4, height=(50, 60))
+    cv2.imwrite(str(tmp_path / "page.png"), scene.image)
+    boxes = [[int(v) for v in b[:4]] + [int(b[4])] for b in scene.boxes] + [[600, 20, 0, 0, 1]]
+    (tmp_path / "m.json").write_text(json.dumps([{"file": "page.png", "kind": "photo_paper", "boxes": boxes}]))
+    proc = run_cli("eval", "--labels", str(tmp_path / "m.json"), "--json", timeout=300)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    rep = json.loads(proc.stdout)
+    assert rep["per_image"][0]["correct"] >= 3 and rep["per_image"][0]["digits"] == 5
+
+
+@pytest.mark.parametrize("box", [[10, 10, 50, 50], [10, 10, 50, 50, "x"], [10, 10, 50, 50, 2.5], [10, 10, 50, 50, 12],
+                                 [10, 10, float("inf"), 50, 1], [10, 10, 50, 50, float("nan")], 7, None])
+def test_eval_names_a_malformed_box_in_one_line(tmp_path, box):
+    import json
+
+    cv2.imwrite(str(tmp_path / "page.png"), np.full((60, 80), 230, np.uint8))
+    boxes = [box] if isinstance(box, list) else box
+    (tmp_path / "m.json").write_text(json.dumps([{"file": "page.png", "boxes": boxes}]))
+    proc = run_cli("eval", "--labels", str(tmp_path / "m.json"))
+    assert_one_line_error(proc, 2, "page.png", "[x, y, w, h, label]")
+
+
+def test_an_error_keeps_the_brackets_of_a_path(tmp_path):
+    """Paths such as ``shots[red]/page[1].json`` are printed as they are, not taken for markup."""
+    folder = tmp_path / "shots[red]"
+    folder.mkdir()
+    proc = run_cli("eval", "--labels", str(folder / "page[1].json"))
+    assert_one_line_error(proc, 2, "shots[red]", "page[1].json")
+    import json
+
+    cv2.imwrite(str(folder / "p[red].png"), np.full((60, 80), 230, np.uint8))
+    (folder / "m.json").write_text(json.dumps([{"file": "p[red].png", "kind": "k[bold]", "boxes": []}]))
+    proc = run_cli("eval", "--labels", str(folder / "m.json"))
+    assert proc.returncode == 0, proc.stderr
+    assert "p[red].png" in proc.stdout and proc.stdout.count("k[bold]") == 2   # per photo and per kind
