@@ -268,3 +268,43 @@ def test_the_fresh_digit_free_set_keeps_one_picture_a_wallpaper(tmp_path):
     assert [p.name for p in photos.largest_each(files)] == ["HR Cork.png", "1920x1080.jpg", "Sway_Blue_1366x768.png"]
     assert photos.write_fresh(files, tmp_path / "out") == 3
     assert sorted(p.name for p in (tmp_path / "out" / "fresh").iterdir()) == ["HR_Cork.jpg", "Kite.jpg", "Sway_Blue_1366x768.jpg"]
+
+
+def test_an_ensemble_serves_the_mean_of_its_members_in_one_call_and_fine_tunes(tmp_path, small_npz):
+    import keras
+
+    from digitcam.train import ensemble
+
+    a, b = tmp_path / "a.keras", tmp_path / "b.keras"
+    train(quick(a, small_npz, epochs=1))
+    train(quick(b, small_npz, epochs=1, seed=1))
+    out = tmp_path / "ens.keras"
+    assert ensemble.main([str(a), str(b), "--output", str(out), "--data", str(small_npz), "--scenes", "2"]) == 0
+    card = json.loads(card_paths(out)["card"].read_text())
+    assert validate_card(card) == [] and [m["model"] for m in card["members"]] == ["a.keras", "b.keras"]
+    assert card["prefilter"] == json.loads(card_paths(a)["card"].read_text())["prefilter"]
+    assert card_paths(out)["curves"].exists() and card_paths(out)["tflite"].exists()
+    with np.load(small_npz) as f:
+        x = f["x_test"][:64] / 255.0
+    ha, hb = (load_classifier(p, runtime="tensorflow").heads(x) for p in (a, b))
+    served = load_classifier(out, runtime="tensorflow")
+    he = served.heads(x)
+    for head in ("context", "crop"):   # each head is the members' mean, not the mean of the two heads
+        assert np.allclose(he[head], (ha[head] + hb[head]) / 2, atol=1e-5), head
+    assert served.num_classes == 11
+    lite = load_classifier(out, runtime="litert")   # one int8 graph: the same readings, mostly
+    assert (lite.predict(x).argmax(1) == served.predict(x).argmax(1)).mean() >= 0.5
+    # fine-tuning an ensemble tunes every member and serves them as before
+    tuned = tmp_path / "tuned.keras"
+    tcard = train(quick(tuned, small_npz, epochs=1, init=str(out)))
+    assert tcard["prefilter"] == card["prefilter"]
+    assert len(ensemble.members_of(keras.models.load_model(tuned, safe_mode=True))) == 2
+    assert load_classifier(tuned, runtime="litert").predict(x).shape == (64, 11)
+    # what it refuses, in one line
+    assert ensemble.main([str(a), "--output", str(tmp_path / "one.keras")]) == 2
+    assert ensemble.main([str(a), str(tmp_path / "none.keras"), "--output", str(tmp_path / "x.keras")]) == 2
+    assert ensemble.main([str(a), str(b), "--output", str(out)]) == 2   # exists, no --force
+    junk = tmp_path / "junk.keras"
+    junk.write_bytes(b"not a model")
+    assert ensemble.main([str(a), str(junk), "--output", str(tmp_path / "x.keras")]) == 2
+    assert not (tmp_path / "x.keras").exists()

@@ -81,19 +81,22 @@ def write_json_atomic(path: Path, data: dict) -> None:
     tmp.replace(path)
 
 
-def plot_curves(history: dict[str, list[float]], path: Path) -> None:
+def plot_curves(history: dict[str, list[float]], path: Path, members: list[dict] | None = None) -> None:
+    """Loss and accuracy by epoch; ``members``: an ensemble's members' histories, each drawn."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.5))
-    epochs = np.arange(1, len(history.get("loss", [])) + 1)
+    runs = [(f"member {i} ", h) for i, h in enumerate(members)] if members else [("", history)]
     for key, ax in (("loss", a), ("context_accuracy", b)):
-        if key in history:
-            ax.plot(epochs, history[key], label="train")
-        if "val_" + key in history:
-            ax.plot(epochs, history["val_" + key], label="validation")
+        for name, h in runs:
+            epochs = np.arange(1, len(h.get("loss", [])) + 1)
+            if key in h:
+                ax.plot(epochs, h[key], label=name + "train")
+            if "val_" + key in h:
+                ax.plot(epochs, h["val_" + key], label=name + "validation")
         ax.set_xlabel("epoch")
         ax.set_title(key)
         ax.grid(alpha=0.3)

@@ -71,8 +71,17 @@ def training_model(served):
     """The training model of a served one (the same layers, so the same weights): inputs
     ``digit`` and ``context``, outputs ``context`` and ``crop``; for fine-tuning a trained model."""
     import keras
+    from keras import layers
 
     digit, context = served.inputs
+    members = [layer for layer in served.layers if isinstance(layer, keras.Model)]
+    if not members:
+        return keras.Model({"digit": digit, "context": context},
+                           {"context": served.get_layer("context_probs").output, "crop": served.get_layer("crop").output},
+                           name="digitcam_cnn")
+    # an ensemble (digitcam.train.ensemble): each member's heads, averaged as it serves them
+    heads = [keras.Model(m.inputs, [m.get_layer("context_probs").output, m.get_layer("crop").output], name=m.name)([digit, context])
+             for m in members]
     return keras.Model({"digit": digit, "context": context},
-                       {"context": served.get_layer("context_probs").output, "crop": served.get_layer("crop").output},
-                       name="digitcam_cnn")
+                       {"context": layers.Average(name="context_mean")([h[0] for h in heads]),
+                        "crop": layers.Average(name="crop_mean")([h[1] for h in heads])}, name="digitcam_cnn")
