@@ -274,6 +274,7 @@ def test_an_ensemble_serves_the_mean_of_its_members_in_one_call_and_fine_tunes(t
     import keras
 
     from digitcam.train import ensemble
+    from digitcam.train.model import members_of
 
     a, b = tmp_path / "a.keras", tmp_path / "b.keras"
     train(quick(a, small_npz, epochs=1))
@@ -298,12 +299,13 @@ def test_an_ensemble_serves_the_mean_of_its_members_in_one_call_and_fine_tunes(t
     tuned = tmp_path / "tuned.keras"
     tcard = train(quick(tuned, small_npz, epochs=1, init=str(out)))
     assert tcard["prefilter"] == card["prefilter"]
-    assert len(ensemble.members_of(keras.models.load_model(tuned, safe_mode=True))) == 2
+    assert len(members_of(keras.models.load_model(tuned, safe_mode=True))) == 2
     assert load_classifier(tuned, runtime="litert").predict(x).shape == (64, 11)
     # what it refuses, in one line
     assert ensemble.main([str(a), "--output", str(tmp_path / "one.keras")]) == 2
     assert ensemble.main([str(a), str(tmp_path / "none.keras"), "--output", str(tmp_path / "x.keras")]) == 2
     assert ensemble.main([str(a), str(b), "--output", str(out)]) == 2   # exists, no --force
+    assert ensemble.main([str(a), str(b), "--output", str(tmp_path / "y.keras"), "--data", str(tmp_path / "none.npz")]) == 2
     junk = tmp_path / "junk.keras"
     junk.write_bytes(b"not a model")
     assert ensemble.main([str(a), str(junk), "--output", str(tmp_path / "x.keras")]) == 2

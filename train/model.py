@@ -15,6 +15,7 @@ from __future__ import annotations
 
 NUM_CLASSES = 11
 NOT_A_DIGIT = 10
+MEMBER = "member_{}"   # the name of an ensemble's i-th member model (digitcam.train.ensemble)
 
 
 def build_cnn(num_classes: int = NUM_CLASSES, seed: int = 0):
@@ -74,8 +75,8 @@ def training_model(served):
     from keras import layers
 
     digit, context = served.inputs
-    members = [layer for layer in served.layers if isinstance(layer, keras.Model)]
-    if not members:
+    members = members_of(served)
+    if members == [served]:
         return keras.Model({"digit": digit, "context": context},
                            {"context": served.get_layer("context_probs").output, "crop": served.get_layer("crop").output},
                            name="digitcam_cnn")
@@ -85,3 +86,12 @@ def training_model(served):
     return keras.Model({"digit": digit, "context": context},
                        {"context": layers.Average(name="context_mean")([h[0] for h in heads]),
                         "crop": layers.Average(name="crop_mean")([h[1] for h in heads])}, name="digitcam_cnn")
+
+
+def members_of(served) -> list:
+    """The member models of a served ensemble (digitcam.train.ensemble); ``[served]`` for a single model."""
+    import keras
+
+    prefix = MEMBER.format("")
+    found = [layer for layer in served.layers if isinstance(layer, keras.Model) and layer.name.startswith(prefix)]
+    return found or [served]
