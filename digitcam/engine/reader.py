@@ -181,10 +181,13 @@ class Recognizer:
             # the lines lean (scan), or lean otherwise than the frame before (live): read levelled
             # the ways the lean may be, and keep the reading that is surest
             best = _sureness(look)
+            at = scale
+            if at is None and look.scale > scale_stage.first_scale(view.shape, self.base_side):
+                at = look.scale   # its digits needed a closer look: levelled, they need the same
             for way in tilt_stage.choices(tilt_stage.fold(applied + residual)):
                 levelled, m2 = tilt_stage.level(view, way)
                 m2 = tilt_stage.compose(m2, to_view)
-                other, n = self._read(levelled, at=scale)
+                other, n = self._read(levelled, at=at)
                 looks += n
                 if _sureness(other) + tilt_stage.LEVEL_FAVOUR > best:
                     look, applied, m, best = other, way, m2, _sureness(other)
