@@ -49,6 +49,21 @@ def test_a_coefficient_beside_its_variable_is_kept():
     assert drop_letters(batch, chosen, (_strokes(boxes), _strokes([]))) == chosen
 
 
+def test_a_number_whose_missed_digit_is_broken_in_pieces_keeps_its_digits():
+    # "6408" on squared paper held up: the grid's lines cut the 4 into three pieces, none a digit
+    # (a rendered held-up page); three strokes, but together one letter's width at most
+    six, zero, eight = (859, 146, 26, 28), (924, 153, 26, 27), (957, 156, 27, 27)
+    pieces = [(887, 158, 3, 8), (893, 152, 10, 16), (907, 153, 7, 24)]
+    boxes = [six, zero, eight, *pieces]
+    batch, chosen = _chosen(boxes, [0, 1, 2])
+    assert drop_letters(batch, chosen, (_strokes(boxes), _strokes([]))) == chosen
+    # three strokes a letter's width each among the same digits are three letters: a word
+    spread = [six, zero, eight, (887, 150, 16, 24), (907, 150, 16, 24), (990, 152, 16, 24)]
+    word = [spread[0], spread[3], spread[4], spread[1], spread[2], spread[5]]
+    batch, chosen = _chosen(word, [0, 3, 4])
+    assert drop_letters(batch, chosen, (_strokes(word), _strokes([]))) == []
+
+
 def test_long_tailed_digits_the_model_missed_do_not_make_a_number_a_word():
     # "7037": both 7s written with tails twice the others' height, read as no digit (a cluttered
     # dev page); bars under a quarter as wide as tall tell nothing of a word
