@@ -212,6 +212,28 @@ def test_squared_paper_turned_a_little_loses_its_grid_not_its_digit(angle):
     assert cv2.countNonZero(out) < 0.06 * cv2.countNonZero(mask)
 
 
+def test_a_stroke_along_a_grid_line_stays_with_its_digit():
+    """On squared paper a digit's stroke may run along a rule: a 7's top on a row of the grid, a 1
+    down a column. The page's rules are 2 px thick; the pen's 5 px stroke along one is thicker than
+    any rule and stays (it went with the rule, and the 7 read as no digit; held-up squared pages
+    lost a sixth of their digits)."""
+    mask = np.zeros((720, 1280), np.uint8)
+    for v in range(0, 1700, 45):
+        cv2.line(mask, (v, 0), (v, 719), 255, 2)
+        cv2.line(mask, (0, v), (1279, v), 255, 2)
+    cv2.line(mask, (600, 360), (630, 360), 255, 5)       # a 7's top along the row at y = 360
+    cv2.line(mask, (630, 360), (612, 400), 255, 5)       # ... and its stem, off the grid
+    cv2.line(mask, (720, 330), (720, 372), 255, 5)       # a 1 down the column at x = 720
+    out = remove_rules(mask)
+    top, one = (slice(356, 365), slice(603, 628)), (slice(333, 370), slice(716, 725))
+    assert cv2.countNonZero(out[top]) >= 0.9 * cv2.countNonZero(mask[top]), "the 7's top went with the rule"
+    assert cv2.countNonZero(out[one]) >= 0.9 * cv2.countNonZero(mask[one]), "the 1 went with the column"
+    _, _, stats, _ = cv2.connectedComponentsWithStats(out)
+    s = stats[1:][stats[1:, 4] > 30]
+    assert all(b[2] < 60 and b[3] < 60 for b in s), s    # no rule survives
+    assert cv2.countNonZero(out) < 0.06 * cv2.countNonZero(mask)
+
+
 @pytest.mark.parametrize("rows,cols", [(3.0, -1.5), (-2.0, 4.0), (0.0, 3.0)])
 def test_squared_paper_in_perspective_loses_rows_and_columns_that_lean_apart(rows, cols):
     """A page held up in perspective leans its columns otherwise than its rows (here: sheared), and
