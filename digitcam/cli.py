@@ -55,7 +55,7 @@ class Runtime(str, Enum):
 
 RuntimeOpt = Annotated[Runtime, typer.Option("--runtime", help="Inference runtime: auto (LiteRT when installed), litert or tensorflow.")]
 ConfOpt = Annotated[float, typer.Option("--min-confidence", "-c", min=0.0, max=1.0, help="Hide digits the model is less sure of than this.")]
-LoneOpt = Annotated[bool, typer.Option("--keep-lone", help="Also show a small digit far from any other (under 3% of the image's shorter side), dropped as a speck of the scene by default.")]
+LoneOpt = Annotated[bool, typer.Option("--keep-lone", help="Also show a digit far from any other that is small (under 3% of the image's shorter side) or read less surely than 0.8, dropped as a speck of the scene by default.")]
 DataOpt = Annotated[Optional[Path], typer.Option("--data", help="MNIST as Keras' mnist.npz or a folder of IDX files. Default: $DIGITCAM_MNIST, then ~/.keras/datasets/mnist.npz, then Keras' download.")]
 
 
@@ -516,4 +516,5 @@ def draw_cmd(
     """
     from digitcam.draw_app import run_draw
 
-    run_draw(_recognizer(model, runtime, min_confidence), size=size, log=lambda m: err.print(m, highlight=False, soft_wrap=True))
+    # the canvas holds only what its user drew: a digit alone on it is the subject, however unsure
+    run_draw(_recognizer(model, runtime, min_confidence, keep_lone=True), size=size, log=lambda m: err.print(m, highlight=False, soft_wrap=True))

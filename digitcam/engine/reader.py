@@ -255,7 +255,7 @@ class Recognizer:
             digits = p[:10] / max(float(p[:10].sum()), 1e-9)
             dets.append(Detection(box, int(digits.argmax()), float(p[:10].max()), digits, look.batch.digits[i]))
         if self.alone and dets:
-            speck = alone_stage.specks(np.array([d.box for d in dets]), width, height)
+            speck = alone_stage.specks(np.array([d.box for d in dets]), width, height, np.array([d.confidence for d in dets]))
             dets = [d for d, s in zip(dets, speck) if not s]
         result.detections, result.numbers = grouping.read(dets)
         if level is not None:
