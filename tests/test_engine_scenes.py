@@ -280,3 +280,22 @@ def test_rows_of_digits_on_squared_paper_are_not_taken_for_rules(recognizer, mni
     image = np.clip(page + rng.normal(0, 2, page.shape), 0, 255).astype(np.uint8)
     recall, false, _ = read_score(recognizer, image, truth, labels)
     assert recall >= 0.85 and false <= 1, (recall, false)
+
+
+@pytest.mark.parametrize("paper", ["ruled", "squared"])
+def test_digits_on_ruled_and_squared_pages_held_up_keep_their_strokes_along_the_rules(recognizer, mnist_sample, paper):
+    """Ruled and squared pages held up in front of wood or fabric: a digit's stroke that runs along
+    a rule (a 7's top, a 0's side) is thicker than the page's rules, and stays when they go.
+    Recall here before (every stroke along a rule went with it): ruled 0.896, squared 0.708
+    (one frame 0.21); now 0.927 and 0.865."""
+    x, y = mnist_sample
+    rng = np.random.default_rng(31 if paper == "ruled" else 32)
+    recall, false = [], 0
+    for k in range(4):
+        idx = rng.integers(0, len(x), 24)
+        page = render_scene(x[idx], y[idx], rng, size=(600, 800), count=24, height=(34, 52), noise=2.0, paper=paper)
+        frame = held_up_page(page, (wood if k % 2 == 0 else fabric)(720, 1280, rng), rng)
+        r, f, _ = read_score(recognizer, frame.image, [b[:4] for b in frame.boxes], [b[4] for b in frame.boxes])
+        recall.append(r)
+        false += f
+    assert np.mean(recall) >= 0.85 and min(recall) >= 0.7 and false <= 2, (recall, false)

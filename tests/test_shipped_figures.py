@@ -16,6 +16,14 @@ from conftest import FULL_MNIST, ROOT, run_cli
 PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 
 # measured with the shipped model (README, "Figures"); floors a little under the measurement.
+# Seventeenth session (2026-12-04): a page whose digits needed a closer look is read levelled at
+# that scale (engine.tilt via reader), pieces of one broken digit count as one letter
+# (engine.words), strokes along a page's rules stay (engine.ink), a lone unsure digit is dropped
+# (engine.alone). Photos F1 0.943, precision 0.965, recall 0.922; cluttered 0.912, the other
+# kinds as before; false digits 0.25 per photo, 0.94 per painted-out photo, 0.00 per digit-free
+# photo; turned 90, 180 and 270 degrees 0.933, 0.928 and 0.922. Floors raised: F1 0.938 ->
+# 0.940, recall 0.912 -> 0.918, cluttered 0.90 -> 0.91, turned 0.925 / 0.92 / 0.91 -> 0.93 /
+# 0.925 / 0.918; the others stay.
 # Fourteenth session (2026-12-03): a small digit far from any other is a speck of the scene
 # (engine.alone). Photos F1 0.941, precision 0.967, recall 0.917; photo_paper 0.971, webcam
 # 0.857 (its one false digit gone), the other kinds as before; false digits 0.25 per photo, 0.94
@@ -77,8 +85,8 @@ PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 # both model heads decide together, digits inside words of letters are dropped, leaning rules are
 # removed, 0, 1 and 8 no longer turn a photo of coins, the prefilter refitted.)
 MNIST_TEST = 0.996
-OVERALL = {"f1": 0.938, "precision": 0.965, "recall": 0.912}
-PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.90, "photo_paper": 0.969, "webcam": 0.85, "whiteboard": 0.78}
+OVERALL = {"f1": 0.940, "precision": 0.965, "recall": 0.918}
+PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.91, "photo_paper": 0.969, "webcam": 0.85, "whiteboard": 0.78}
 MAX_FALSE_PER_IMAGE = 0.27
 MAX_FALSE_PER_PAINTED_OUT_PHOTO = 0.96
 MAX_FALSE_PER_NEGATIVE_PHOTO = 0.05
@@ -122,8 +130,9 @@ def test_engine_on_the_labelled_real_photos(negatives):
 
 # the dev photos turned (pixels and boxes), read with scan's default --rotation auto (measured:
 # 0.888 and 0.877 at 90 and 180 degrees, against 0.920 upright, in the fourth session; 0.898 and
-# 0.889 against 0.933 in the eighth, 0.904 and 0.895 against 0.939 in the eleventh: floors raised)
-TURNED_F1 = {90: 0.925, 180: 0.92, 270: 0.91}
+# 0.889 against 0.933 in the eighth, 0.904 and 0.895 against 0.939 in the eleventh, 0.933, 0.928
+# and 0.922 against 0.943 in the seventeenth: floors raised)
+TURNED_F1 = {90: 0.93, 180: 0.925, 270: 0.918}
 
 
 @pytest.mark.skipif(not PHOTOS.exists(), reason="labelled photos not at ../shared/realdigits")
