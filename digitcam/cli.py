@@ -55,7 +55,7 @@ class Runtime(str, Enum):
 
 RuntimeOpt = Annotated[Runtime, typer.Option("--runtime", help="Inference runtime: auto (LiteRT when installed), litert or tensorflow.")]
 ConfOpt = Annotated[float, typer.Option("--min-confidence", "-c", min=0.0, max=1.0, help="Hide digits the model is less sure of than this.")]
-LoneOpt = Annotated[bool, typer.Option("--keep-lone", help="Also show a digit far from any other that is small (under 3% of the image's shorter side) or read less surely than 0.8, dropped as a speck of the scene by default.")]
+LoneOpt = Annotated[bool, typer.Option("--keep-lone", help="Also show a digit far from any other that is small (under 3% of the image's shorter side), or under 10% and read less surely than 0.8: dropped as a speck of the scene by default.")]
 DataOpt = Annotated[Optional[Path], typer.Option("--data", help="MNIST as Keras' mnist.npz or a folder of IDX files. Default: $DIGITCAM_MNIST, then ~/.keras/datasets/mnist.npz, then Keras' download.")]
 
 

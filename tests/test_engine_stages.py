@@ -318,19 +318,22 @@ def test_a_small_digit_far_from_any_other_is_a_speck():
 
 
 def test_a_digit_alone_needs_a_surer_reading():
-    """A digit with no other within ALONE heights, of any size, is dropped when read less surely
-    than LONE_CONFIDENCE (a ripple, a raindrop read at 0.7-0.8); in company, or read surely, it stays."""
+    """A digit with no other within ALONE heights, under LONE_UNSURE_SIZE of the shorter side, is
+    dropped when read less surely than LONE_CONFIDENCE (a ripple, a raindrop read at 0.7-0.8); in
+    company, read surely, or the picture's subject, it stays."""
     from digitcam.engine.alone import LONE_CONFIDENCE, specks
 
     w, h = 1280, 720
-    big = (500, 200, 120, 200)                       # the subject of the picture, not a speck
+    modest = (500, 200, 36, 60)                      # 8% of the shorter side: no speck by size
     unsure, sure = LONE_CONFIDENCE - 0.1, LONE_CONFIDENCE + 0.05
-    assert specks(np.array([big]), w, h, np.array([unsure])).tolist() == [True]
-    assert specks(np.array([big]), w, h, np.array([sure])).tolist() == [False]
-    assert specks(np.array([big]), w, h).tolist() == [False]        # confidence unknown: size alone
-    number = [(300 + 70 * k, 300, 50, 80) for k in range(3)]
+    assert specks(np.array([modest]), w, h, np.array([unsure])).tolist() == [True]
+    assert specks(np.array([modest]), w, h, np.array([sure])).tolist() == [False]
+    assert specks(np.array([modest]), w, h).tolist() == [False]     # confidence unknown: size alone
+    subject = (400, 100, 300, 500)                   # the subject of the picture stands, however unsure
+    assert specks(np.array([subject]), w, h, np.array([unsure])).tolist() == [False]
+    number = [(300 + 70 * k, 300, 36, 60) for k in range(3)]
     assert specks(np.array(number), w, h, np.array([unsure] * 3)).tolist() == [False] * 3
     # company that is itself a speck keeps no one company: a small speck beside the digit goes,
     # and the digit is then alone
-    speck = (640, 380, 8, 12)                        # within ALONE of the digit's heights, not it of its
-    assert specks(np.array([big, speck]), w, h, np.array([unsure, 0.99])).tolist() == [True, True]
+    speck = (620, 330, 8, 12)                        # within ALONE of the digit's heights, not it of its
+    assert specks(np.array([modest, speck]), w, h, np.array([unsure, 0.99])).tolist() == [True, True]

@@ -16,9 +16,10 @@ its painted-out copies, and no digit that was read. Both numbers leave a margin:
 is rarely 6 heights from its nearest other clue, and a digit held up at arm's length to a webcam
 is 5-10% of the frame's height.
 
-A digit alone of any size needs more evidence than one in company: nothing around it says that
-someone wrote digits there. One read less surely than ``LONE_CONFIDENCE`` is dropped too (a
-ripple, a raindrop, a swirl of a painting read at 0.7-0.8; a digit held up alone reads surer).
+A digit alone needs more evidence than one in company: nothing around it says that someone wrote
+digits there. One under a tenth of the shorter side read less surely than ``LONE_CONFIDENCE`` is
+dropped too (a ripple, a raindrop, a swirl of a painting read at 0.7-0.8); a digit that is the
+subject of the picture, larger, stands however unsurely it reads.
 """
 
 from __future__ import annotations
@@ -27,14 +28,17 @@ import numpy as np
 
 ALONE = 6.0        # no other digit's centre within this many of the digit's heights ...
 LONE_SIZE = 0.03   # ... and smaller than this share of the image's shorter side: a speck
-LONE_CONFIDENCE = 0.8  # ... or, of any size, read less surely than this (seventeenth session: the
-                       # dev set's 22 digits alone read at 0.875 and surer; of 20 false digits alone
-                       # on the dev, painted-out and 156 digit-free photos, 5 read under 0.8)
+LONE_CONFIDENCE = 0.8  # ... or smaller than LONE_UNSURE_SIZE and read less surely than this
+LONE_UNSURE_SIZE = 0.1  # (seventeenth session: the dev set's 22 digits alone are 0.11-1.5 of the
+                        # shorter side and read at 0.875 and surer; of 20 false digits alone on the
+                        # dev, painted-out and 156 digit-free photos, 5 read under 0.8, four of them
+                        # 2-5% of the shorter side. A thick 3 filling a canvas reads at 0.72)
 
 
 def specks(boxes: np.ndarray, width: int, height: int, confidence: np.ndarray | None = None) -> np.ndarray:
     """Which of ``boxes`` (N, 4: x, y, w, h in image pixels) are small digits alone, or (given
-    their ``confidence``) digits alone read less surely than LONE_CONFIDENCE (a boolean mask).
+    their ``confidence``) digits alone under LONE_UNSURE_SIZE read less surely than
+    LONE_CONFIDENCE (a boolean mask).
     A digit's size is the longer side of its box, so a digit on its side counts alike."""
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
     if not len(boxes) or min(width, height) <= 0:
@@ -50,5 +54,6 @@ def specks(boxes: np.ndarray, width: int, height: int, confidence: np.ndarray | 
         rest = np.flatnonzero(~out)     # alone among the digits that stay (specks keep no company)
         near = dist[np.ix_(rest, rest)].min(axis=1, initial=np.inf)
         unsure = np.asarray(confidence, np.float64)[rest] < LONE_CONFIDENCE
-        out[rest] |= (near >= ALONE * size[rest]) & unsure
+        modest = size[rest] < LONE_UNSURE_SIZE * min(width, height)
+        out[rest] |= (near >= ALONE * size[rest]) & unsure & modest
     return out

@@ -351,9 +351,9 @@ def _as_thin_as_rules(mask: np.ndarray, rules: np.ndarray, thin: int, axis: int)
     along the rows, thickness measured down the columns; 1: rules along the columns) than the
     rules' mean thickness plus RULE_MARGIN, and no thicker than ``thin``.
 
-    Removing a rule takes every pixel of ink up to ``thin`` thick along it (a seventh of a 720p
-    frame's hundredth), and with it the part of a digit that runs along the rule: a 7's top on a
-    printed rule, a 0's side on a grid line. A page's printed rules are one or two pixels thick;
+    Removing a rule takes every pixel of ink up to ``thin`` thick along it (a hundredth of the
+    frame's shorter side: 7 px at 720p), and with it the part of a digit that runs along the rule:
+    a 7's top on a printed rule, a 0's side on a grid line. A page's printed rules are one or two pixels thick;
     a pen stroke along one makes the ink there thicker by its own width."""
     area = cv2.countNonZero(rules)
     before = np.zeros_like(rules)       # each run across the rule starts where the pixel before it is no rule
