@@ -188,6 +188,28 @@ def stripes(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     return a * (1 - stripe[..., None]) + b * stripe[..., None]
 
 
+def wire_frame(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    """A wire-frame wallpaper: a family of thin bending lines, cut into short straight pieces by
+    a second family of bolder lines of the other shade drawn across them."""
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+    a, b = np.array(rng.uniform(60, 150, 3), np.float32), np.array(rng.uniform(60, 150, 3), np.float32)
+    img = a + (b - a) * (gx / w)[..., None]
+    light = rng.random() < 0.5
+    thin = (215.0, 222.0, 228.0) if light else (25.0, 25.0, 30.0)
+    bold = tuple(float(c) for c in img.mean(axis=(0, 1)) * (0.45 if light else 1.6))
+    slant, spacing, wave = rng.uniform(-0.35, 0.35), rng.uniform(28, 60), rng.uniform(8, 30)
+    ys = np.arange(0, h, 2, dtype=np.float32)
+    for x0 in np.arange(-0.5 * w, 1.5 * w, spacing):
+        xs = x0 + slant * ys + wave * np.sin(ys / rng.uniform(100, 200) + x0 / 300)
+        cv2.polylines(img, [np.stack([xs, ys], 1).astype(np.int32)], False, thin, 1, cv2.LINE_AA)
+    xs = np.arange(0, w, 2, dtype=np.float32)
+    across, pitch = rng.uniform(-0.15, 0.15), rng.uniform(24, 40)
+    for y0 in np.arange(-0.3 * h, 1.3 * h, pitch):
+        yv = y0 + across * xs + 12 * np.sin(xs / 200 + y0 / 90)
+        cv2.polylines(img, [np.stack([xs, yv], 1).astype(np.int32)], False, bold, int(rng.integers(2, 4)), cv2.LINE_AA)
+    return img + rng.normal(0, 2, img.shape).astype(np.float32)
+
+
 def held_up_page(scene: Scene, back: np.ndarray, rng: np.random.Generator, tilt_deg: float = 8.0,
                  fill: tuple[float, float] = (0.55, 0.8)) -> Scene:
     """``scene`` (a page) seen by a camera in front of ``back`` (float BGR, the frame's size):

@@ -3,7 +3,7 @@
 ``scan``, ``live``, ``draw``, ``bench`` and ``eval`` all read digits through :class:`Recognizer`.
 Each stage is its own module in this package, in the order of the pipeline:
 :mod:`scale`, :mod:`ink`, :mod:`components`, :mod:`candidates`, :mod:`crops`, then the
-classifier (:mod:`digitcam.runtime`), :mod:`select`, :mod:`words`, :mod:`alone`, and
+classifier (:mod:`digitcam.runtime`), :mod:`select`, :mod:`words`, :mod:`lines`, :mod:`alone`, and
 :mod:`digitcam.grouping` for numbers.
 Around them, :mod:`orientation` finds which way up a photo is and :mod:`tilt` reads leaning
 lines levelled.
@@ -26,6 +26,7 @@ from digitcam.engine import scale as scale_stage
 from digitcam.engine import tilt as tilt_stage
 from digitcam.engine.candidates import propose
 from digitcam.engine.components import find_strokes
+from digitcam.engine.lines import line_pieces
 from digitcam.engine.ink import MIN_CONTRAST
 from digitcam.engine.prefilter import Prefilter, features, load_prefilter
 from digitcam.engine.select import choose
@@ -72,6 +73,7 @@ class Recognizer:
                                    # from its digits (engine.orientation; scan --rotation auto)
     words: bool = True             # digits inside words of letters are letters (engine.words)
     alone: bool = True             # a small digit far from any other is a speck (engine.alone)
+    lines: bool = True             # a straight stroke whose line runs on past its ends is no 1 (engine.lines)
     deskew: bool = True            # read leaning lines again levelled, keep the surer (engine.tilt);
                                    # live passes each frame the lean of the last one instead
     gate: gate_stage.Gate | None | str = "auto"  # stage 0: whether to read a frame at all
@@ -106,6 +108,8 @@ class Recognizer:
         chosen = choose(batch, probs, self.min_confidence) if len(batch) else []
         if self.words:
             chosen = drop_letters(batch, chosen, strokes)
+        if self.lines:
+            chosen = line_pieces(gray, strokes, batch, chosen, probs)
         t5 = time.perf_counter()
         ms = lambda a, b: (b - a) * 1e3  # noqa: E731
         return Look(scale, batch, probs, chosen, 0, (w, h), {"find": ms(t0, t1), "candidates": ms(t1, t2), "crops": ms(t2, t3),
