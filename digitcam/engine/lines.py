@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from digitcam.engine.candidates import Hypothesis
 from digitcam.engine.components import Strokes
 from digitcam.engine.crops import Batch
 from digitcam.engine.ink import DARK
@@ -43,7 +44,7 @@ def line_pieces(gray: np.ndarray, strokes: tuple[Strokes, Strokes], batch: Batch
             or run_on(gray, strokes[batch.hyps[i].polarity], batch.hyps[i]) < RUN_ON]
 
 
-def run_on(gray: np.ndarray, strokes: Strokes, hyp) -> float:
+def run_on(gray: np.ndarray, strokes: Strokes, hyp: Hypothesis) -> float:
     """How much of the stretch past a straight stroke's ends its ridge runs through: the lesser
     share of the two ends, 0 for a stroke that is not straight (or a piece of a split region)."""
     if hyp.parent >= 0:

@@ -26,8 +26,8 @@ from digitcam.engine import scale as scale_stage
 from digitcam.engine import tilt as tilt_stage
 from digitcam.engine.candidates import propose
 from digitcam.engine.components import find_strokes
-from digitcam.engine.lines import line_pieces
 from digitcam.engine.ink import MIN_CONTRAST
+from digitcam.engine.lines import line_pieces
 from digitcam.engine.prefilter import Prefilter, features, load_prefilter
 from digitcam.engine.select import choose
 from digitcam.engine.words import drop_letters
