@@ -16,6 +16,13 @@ from conftest import FULL_MNIST, ROOT, run_cli
 PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 
 # measured with the shipped model (README, "Figures"); floors a little under the measurement.
+# Nineteenth session (2026-12-06): on ruled or squared paper, a rule's pixel twice as dark as the
+# page's rules is a pen's stroke along it and stays (engine.ink.RULE_DARKER). Photos F1 0.948,
+# precision 0.969, recall 0.928; cluttered 0.922, photo_paper 0.975, the other kinds as before;
+# false digits 0.25 per photo, 0.94 per painted-out photo, 0.00 per digit-free photo; package
+# photographs 3 of 19; turned 90, 180 and 270 degrees 0.938, 0.934 and 0.928. Floors raised: F1
+# 0.940 -> 0.945, precision 0.965 -> 0.967, recall 0.918 -> 0.925, cluttered 0.91 -> 0.92,
+# photo_paper 0.969 -> 0.973, turned 0.93 / 0.925 / 0.918 -> 0.935 / 0.93 / 0.925; the others stay.
 # Eighteenth session (2026-12-06): a 1 whose straight stroke's line runs on past both its ends is
 # a piece of a line (engine.lines). Every dev, painted-out, digit-free (22) and turned reading
 # exactly as in the seventeenth session (F1 0.943, precision 0.965, recall 0.922; turned 0.933 /
@@ -90,8 +97,8 @@ PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 # both model heads decide together, digits inside words of letters are dropped, leaning rules are
 # removed, 0, 1 and 8 no longer turn a photo of coins, the prefilter refitted.)
 MNIST_TEST = 0.996
-OVERALL = {"f1": 0.940, "precision": 0.965, "recall": 0.918}
-PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.91, "photo_paper": 0.969, "webcam": 0.85, "whiteboard": 0.78}
+OVERALL = {"f1": 0.945, "precision": 0.967, "recall": 0.925}
+PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.92, "photo_paper": 0.973, "webcam": 0.85, "whiteboard": 0.78}
 MAX_FALSE_PER_IMAGE = 0.27
 MAX_FALSE_PER_PAINTED_OUT_PHOTO = 0.96
 MAX_FALSE_PER_NEGATIVE_PHOTO = 0.05
@@ -136,8 +143,9 @@ def test_engine_on_the_labelled_real_photos(negatives):
 # the dev photos turned (pixels and boxes), read with scan's default --rotation auto (measured:
 # 0.888 and 0.877 at 90 and 180 degrees, against 0.920 upright, in the fourth session; 0.898 and
 # 0.889 against 0.933 in the eighth, 0.904 and 0.895 against 0.939 in the eleventh, 0.933, 0.928
-# and 0.922 against 0.943 in the seventeenth: floors raised)
-TURNED_F1 = {90: 0.93, 180: 0.925, 270: 0.918}
+# and 0.922 against 0.943 in the seventeenth, 0.938, 0.934 and 0.928 against 0.948 in the
+# nineteenth: floors raised)
+TURNED_F1 = {90: 0.935, 180: 0.93, 270: 0.925}
 
 
 @pytest.mark.skipif(not PHOTOS.exists(), reason="labelled photos not at ../shared/realdigits")

@@ -234,6 +234,33 @@ def test_a_stroke_along_a_grid_line_stays_with_its_digit():
     assert cv2.countNonZero(out) < 0.06 * cv2.countNonZero(mask)
 
 
+def test_a_thin_pen_stroke_along_a_pale_grid_line_stays_with_its_digit():
+    """A thin pen draws no thicker than the page's printed grid, so a 7's top along a row and a 1
+    down a column looked like the rules themselves and went with them. The pen is darker than
+    the pale print: given the ink's strength, what is RULE_DARKER times darker than the rules
+    stays; without it (a mask alone), the strokes still go with the rules."""
+    mask = np.zeros((720, 1280), np.uint8)
+    strength = np.zeros((720, 1280), np.uint8)
+    for v in range(0, 1700, 45):
+        for img, level in ((mask, 255), (strength, 40)):   # pale print: 40 grey levels under the paper
+            cv2.line(img, (v, 0), (v, 719), level, 2)
+            cv2.line(img, (0, v), (1279, v), level, 2)
+    for img, level in ((mask, 255), (strength, 150)):      # a ballpoint: 150 under the paper
+        cv2.line(img, (600, 360), (630, 360), level, 2)     # a 7's top along the row at y = 360
+        cv2.line(img, (630, 360), (612, 400), level, 2)     # ... and its stem, off the grid
+        cv2.line(img, (720, 330), (720, 372), level, 2)     # a 1 down the column at x = 720
+    top, one = (slice(359, 362), slice(603, 628)), (slice(333, 370), slice(719, 722))
+    out = remove_rules(mask, strength)
+    assert cv2.countNonZero(out[top]) >= 0.9 * cv2.countNonZero(mask[top]), "the 7's top went with the rule"
+    assert cv2.countNonZero(out[one]) >= 0.9 * cv2.countNonZero(mask[one]), "the 1 went with the column"
+    _, _, stats, _ = cv2.connectedComponentsWithStats(out)
+    s = stats[1:][stats[1:, 4] > 30]
+    assert all(b[2] < 60 and b[3] < 60 for b in s), s    # no rule survives
+    assert cv2.countNonZero(out) < 0.06 * cv2.countNonZero(mask)
+    blind = remove_rules(mask)                             # thickness alone cannot tell them
+    assert cv2.countNonZero(blind[top]) < 0.5 * cv2.countNonZero(mask[top])
+
+
 @pytest.mark.parametrize("rows,cols", [(3.0, -1.5), (-2.0, 4.0), (0.0, 3.0)])
 def test_squared_paper_in_perspective_loses_rows_and_columns_that_lean_apart(rows, cols):
     """A page held up in perspective leans its columns otherwise than its rows (here: sheared), and

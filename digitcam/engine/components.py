@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitcam.engine.ink import DARK, LIGHT, binarize, backgrounds, remove_lines, remove_rules
+from digitcam.engine.ink import DARK, LIGHT, backgrounds, binarize, contrasts, remove_lines, remove_rules
 from digitcam.engine.threads import both
 
 MIN_PIECE_HEIGHT = 4   # pixels; a piece of a digit may be small (the dot of a broken 5's flag)
@@ -85,14 +85,15 @@ def _has_lines(stats: np.ndarray, h: int, w: int) -> bool:
     return bool(long_.any())
 
 
-def _pieces(pol: int, mask: np.ndarray, gray: np.ndarray, background: np.ndarray) -> Strokes:
-    """The kept ink pieces of one polarity's mask, its rules cut out first."""
+def _pieces(pol: int, mask: np.ndarray, gray: np.ndarray, background: np.ndarray, strength: np.ndarray) -> Strokes:
+    """The kept ink pieces of one polarity's mask (``strength``: its ink contrast), its rules cut
+    out first."""
     h, w = gray.shape
     labels, stats = _components(mask)
     if _has_lines(stats, h, w):  # rules touching digits would glue them together: cut them out
         # ruled paper has dark rules, and they lean as the page does; a board's light lines
         # (and the light grain of wood) are looked for level only
-        cleaned = remove_rules(mask) if pol == DARK else remove_lines(mask)
+        cleaned = remove_rules(mask, strength) if pol == DARK else remove_lines(mask, strength=strength)
         if cleaned is not mask:   # (the same mask back: no rule was found, the pieces stand)
             mask = cleaned
             labels, stats = _components(mask)
@@ -109,8 +110,10 @@ def find_strokes(gray: np.ndarray, min_contrast: int = 14) -> tuple[Strokes, Str
     """The ink pieces of a uint8 grayscale frame, (dark, light): the two polarities side by side
     (see engine.threads; the light one's rule search has no Hough transform, so it is a leaf)."""
     bgs = backgrounds(gray, min_contrast)
-    dark, light = binarize(gray, min_contrast, bgs)
-    return both(lambda: _pieces(DARK, dark, gray, bgs[DARK]), lambda: _pieces(LIGHT, light, gray, bgs[LIGHT]))
+    strengths = contrasts(gray, min_contrast, bgs)
+    dark, light = binarize(gray, min_contrast, strengths=strengths)
+    return both(lambda: _pieces(DARK, dark, gray, bgs[DARK], strengths[DARK]),
+                lambda: _pieces(LIGHT, light, gray, bgs[LIGHT], strengths[LIGHT]))
 
 
 __all__ = ["DARK", "LIGHT", "LabelMap", "Strokes", "find_strokes"]
