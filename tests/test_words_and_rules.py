@@ -212,6 +212,17 @@ def test_squared_paper_turned_a_little_loses_its_grid_not_its_digit(angle):
     assert cv2.countNonZero(out) < 0.06 * cv2.countNonZero(mask)
 
 
+def _assert_the_strokes_stay_and_the_grid_goes(mask: np.ndarray, out: np.ndarray, top: tuple, one: tuple) -> None:
+    """``out`` (``mask`` without its rules) keeps the 7's top and the 1 (slices ``top``, ``one``) and
+    no rule of the grid."""
+    assert cv2.countNonZero(out[top]) >= 0.9 * cv2.countNonZero(mask[top]), "the 7's top went with the rule"
+    assert cv2.countNonZero(out[one]) >= 0.9 * cv2.countNonZero(mask[one]), "the 1 went with the column"
+    _, _, stats, _ = cv2.connectedComponentsWithStats(out)
+    s = stats[1:][stats[1:, 4] > 30]
+    assert all(b[2] < 60 and b[3] < 60 for b in s), s    # no rule survives
+    assert cv2.countNonZero(out) < 0.06 * cv2.countNonZero(mask)
+
+
 def test_a_stroke_along_a_grid_line_stays_with_its_digit():
     """On squared paper a digit's stroke may run along a rule: a 7's top on a row of the grid, a 1
     down a column. The page's rules are 2 px thick; the pen's 5 px stroke along one is thicker than
@@ -224,14 +235,8 @@ def test_a_stroke_along_a_grid_line_stays_with_its_digit():
     cv2.line(mask, (600, 360), (630, 360), 255, 5)       # a 7's top along the row at y = 360
     cv2.line(mask, (630, 360), (612, 400), 255, 5)       # ... and its stem, off the grid
     cv2.line(mask, (720, 330), (720, 372), 255, 5)       # a 1 down the column at x = 720
-    out = remove_rules(mask)
     top, one = (slice(356, 365), slice(603, 628)), (slice(333, 370), slice(716, 725))
-    assert cv2.countNonZero(out[top]) >= 0.9 * cv2.countNonZero(mask[top]), "the 7's top went with the rule"
-    assert cv2.countNonZero(out[one]) >= 0.9 * cv2.countNonZero(mask[one]), "the 1 went with the column"
-    _, _, stats, _ = cv2.connectedComponentsWithStats(out)
-    s = stats[1:][stats[1:, 4] > 30]
-    assert all(b[2] < 60 and b[3] < 60 for b in s), s    # no rule survives
-    assert cv2.countNonZero(out) < 0.06 * cv2.countNonZero(mask)
+    _assert_the_strokes_stay_and_the_grid_goes(mask, remove_rules(mask), top, one)
 
 
 def test_a_thin_pen_stroke_along_a_pale_grid_line_stays_with_its_digit():
@@ -250,13 +255,7 @@ def test_a_thin_pen_stroke_along_a_pale_grid_line_stays_with_its_digit():
         cv2.line(img, (630, 360), (612, 400), level, 2)     # ... and its stem, off the grid
         cv2.line(img, (720, 330), (720, 372), level, 2)     # a 1 down the column at x = 720
     top, one = (slice(359, 362), slice(603, 628)), (slice(333, 370), slice(719, 722))
-    out = remove_rules(mask, strength)
-    assert cv2.countNonZero(out[top]) >= 0.9 * cv2.countNonZero(mask[top]), "the 7's top went with the rule"
-    assert cv2.countNonZero(out[one]) >= 0.9 * cv2.countNonZero(mask[one]), "the 1 went with the column"
-    _, _, stats, _ = cv2.connectedComponentsWithStats(out)
-    s = stats[1:][stats[1:, 4] > 30]
-    assert all(b[2] < 60 and b[3] < 60 for b in s), s    # no rule survives
-    assert cv2.countNonZero(out) < 0.06 * cv2.countNonZero(mask)
+    _assert_the_strokes_stay_and_the_grid_goes(mask, remove_rules(mask, strength), top, one)
     blind = remove_rules(mask)                             # thickness alone cannot tell them
     assert cv2.countNonZero(blind[top]) < 0.5 * cv2.countNonZero(mask[top])
 
