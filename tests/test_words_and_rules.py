@@ -260,6 +260,27 @@ def test_a_thin_pen_stroke_along_a_pale_grid_line_stays_with_its_digit():
     assert cv2.countNonZero(blind[top]) < 0.5 * cv2.countNonZero(mask[top])
 
 
+def test_a_ruled_pages_dark_margin_line_goes_with_its_pale_rules():
+    """A pen's stroke along a rule stays where it is darker than the rules of its direction; a ruled
+    page's margin line, darker than the pale rules across it, is measured against the columns
+    (itself) and goes, while a 7's top drawn along a rule stays."""
+    mask = np.zeros((720, 1280), np.uint8)
+    strength = np.zeros((720, 1280), np.uint8)
+    for img, level in ((mask, 255), (strength, 40)):       # pale blue rules every 45 px
+        for v in range(0, 720, 45):
+            cv2.line(img, (0, v), (1279, v), level, 2)
+    for img, level in ((mask, 255), (strength, 130)):      # a red margin line, darker than the rules
+        cv2.line(img, (120, 0), (120, 719), level, 3)
+    for img, level in ((mask, 255), (strength, 150)):      # a 7 in ballpoint, its top along a rule
+        cv2.line(img, (600, 360), (630, 360), level, 2)
+        cv2.line(img, (630, 360), (612, 400), level, 2)
+    out = remove_rules(mask, strength)
+    top = (slice(359, 362), slice(603, 628))
+    assert cv2.countNonZero(out[top]) >= 0.9 * cv2.countNonZero(mask[top]), "the 7's top went with the rule"
+    margin = (slice(0, 720), slice(116, 125))
+    assert cv2.countNonZero(out[margin]) < 0.1 * cv2.countNonZero(mask[margin]), "the margin line stayed"
+
+
 @pytest.mark.parametrize("rows,cols", [(3.0, -1.5), (-2.0, 4.0), (0.0, 3.0)])
 def test_squared_paper_in_perspective_loses_rows_and_columns_that_lean_apart(rows, cols):
     """A page held up in perspective leans its columns otherwise than its rows (here: sheared), and
