@@ -22,7 +22,9 @@ PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 # false digits 0.25 per photo, 0.94 per painted-out photo, 0.00 per digit-free photo; package
 # photographs 3 of 19; turned 90, 180 and 270 degrees 0.938, 0.934 and 0.927. Floors raised: F1
 # 0.940 -> 0.945, precision 0.965 -> 0.967, recall 0.918 -> 0.925, cluttered 0.91 -> 0.92,
-# photo_paper 0.969 -> 0.973, turned 0.93 / 0.925 / 0.918 -> 0.935 / 0.93 / 0.925; the others stay.
+# photo_paper 0.969 -> 0.973, turned 0.93 / 0.925 / 0.918 -> 0.935 / 0.93 / 0.925; then a family's rule goes along its
+# whole line on the same sheet (engine.ink.WHOLE_LINE): every reading the same, false digits per
+# painted-out photo 0.94 -> 0.89, so that ceiling falls 0.96 -> 0.91; the others stay.
 # Eighteenth session (2026-12-06): a 1 whose straight stroke's line runs on past both its ends is
 # a piece of a line (engine.lines). Every dev, painted-out, digit-free (22) and turned reading
 # exactly as in the seventeenth session (F1 0.943, precision 0.965, recall 0.922; turned 0.933 /
@@ -100,7 +102,7 @@ MNIST_TEST = 0.996
 OVERALL = {"f1": 0.945, "precision": 0.967, "recall": 0.925}
 PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.92, "photo_paper": 0.973, "webcam": 0.85, "whiteboard": 0.78}
 MAX_FALSE_PER_IMAGE = 0.27
-MAX_FALSE_PER_PAINTED_OUT_PHOTO = 0.96
+MAX_FALSE_PER_PAINTED_OUT_PHOTO = 0.91
 MAX_FALSE_PER_NEGATIVE_PHOTO = 0.05
 MIN_CROP_ACCURACY = 0.93
 

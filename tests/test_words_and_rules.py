@@ -281,6 +281,27 @@ def test_a_ruled_pages_dark_margin_line_goes_with_its_pale_rules():
     assert cv2.countNonZero(out[margin]) < 0.1 * cv2.countNonZero(mask[margin]), "the margin line stayed"
 
 
+def test_a_rules_short_piece_between_the_pages_edge_and_a_digit_goes_with_the_rest_of_it():
+    """Where a digit's bold stroke runs along a rule, the rule breaks there, and its piece between
+    the page's edge and that digit is too short to be a rule by itself: it stayed, glued to the
+    digit. A line that holds a rule is a rule along its whole length on the same sheet; where the
+    line runs on over another surface (a desk beside the page), that piece is not the page's rule.
+    (The page is a third of the frame wide: its rules are found as a family, not as long runs.)"""
+    mask = np.zeros((720, 1280), np.uint8)
+    paper = np.full((720, 1280), 220, np.uint8)
+    paper[:, :100] = 70                                    # a dark desk left of the page
+    for y in range(90, 700, 45):                           # the page's rules
+        cv2.line(mask, (100, y), (520, y), 255, 2)
+    cv2.line(mask, (180, 360), (215, 360), 255, 10)        # a bold 2's base drawn along the rule at y = 360
+    cv2.line(mask, (10, 450), (70, 450), 255, 2)           # the line of a rule runs on over the desk
+    edge_piece, desk_piece = (slice(357, 364), slice(110, 170)), (slice(447, 454), slice(15, 65))
+    assert cv2.countNonZero(remove_rules(mask)[edge_piece]) > 0    # without the paper's level, as before
+    out = remove_rules(mask, paper=paper)
+    assert cv2.countNonZero(out[edge_piece]) == 0, "the rule's piece by the page's edge stayed"
+    assert cv2.countNonZero(out[desk_piece]) > 0.8 * cv2.countNonZero(mask[desk_piece]), "the desk's line went"
+    assert cv2.countNonZero(out[(slice(87, 94), slice(250, 500))]) == 0     # the rules go
+
+
 @pytest.mark.parametrize("rows,cols", [(3.0, -1.5), (-2.0, 4.0), (0.0, 3.0)])
 def test_squared_paper_in_perspective_loses_rows_and_columns_that_lean_apart(rows, cols):
     """A page held up in perspective leans its columns otherwise than its rows (here: sheared), and

@@ -93,7 +93,7 @@ def _pieces(pol: int, mask: np.ndarray, gray: np.ndarray, background: np.ndarray
     if _has_lines(stats, h, w):  # rules touching digits would glue them together: cut them out
         # ruled paper has dark rules, and they lean as the page does; a board's light lines
         # (and the light grain of wood) are looked for level only
-        cleaned = remove_rules(mask, strength) if pol == DARK else remove_lines(mask, strength=strength)
+        cleaned = remove_rules(mask, strength, background) if pol == DARK else remove_lines(mask, strength=strength)
         if cleaned is not mask:   # (the same mask back: no rule was found, the pieces stand)
             mask = cleaned
             labels, stats = _components(mask)
