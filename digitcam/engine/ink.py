@@ -317,7 +317,8 @@ def _rules_along(thin: np.ndarray, lines: np.ndarray, length: int, bridge: int =
         blocks[on // RUN_POOL] = True
         breaks = np.flatnonzero(np.diff(on) > bridge)
         spans = [(on[a], on[b] + 1) for a, b in zip(np.r_[0, breaks + 1], np.r_[breaks, len(on) - 1])]
-        rule = [x1 - x0 >= length and blocks[x0 // RUN_POOL:(x1 - 1) // RUN_POOL + 1].mean() >= RUN_FILL for x0, x1 in spans]
+        rule = [x1 - x0 >= length and blocks[x0 // RUN_POOL:(x1 - 1) // RUN_POOL + 1].mean() >= RUN_FILL
+                for x0, x1 in spans]
         if WHOLE_LINE and paper is not None and any(rule):   # the rest of the rule's line, on its sheet
             row = np.clip(centre_rows[k], 0, h - 1)
             level = lambda x0, x1: float(np.median(paper[row[x0:x1], xs[x0:x1]]))  # noqa: E731
