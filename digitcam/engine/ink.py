@@ -470,7 +470,7 @@ def remove_lines(mask: np.ndarray, slants: tuple[float, ...] = (0.0,),
         horiz = cv2.bitwise_or(horiz, along)
         if len(lines.sparse_cols):
             along = _rules_along(cv2.transpose(thin_v), lines.sparse_cols, max(int(h / FAMILY_FRACTION), 40),
-                                 paper=None if paper is None else cv2.transpose(paper))
+                                 paper=None if paper is None else paper.T)   # a view: only sampled
             family = family or cv2.countNonZero(along) > 0
             vert = cv2.bitwise_or(vert, cv2.transpose(along))
     has_h, has_v = cv2.countNonZero(horiz) > 0, cv2.countNonZero(vert) > 0
