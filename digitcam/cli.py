@@ -240,6 +240,8 @@ def evaluate(
     turn: Annotated[Rotation, typer.Option("--turn", help="With --labels: turn every photo (and its boxes) this many degrees counter-clockwise first, to measure reading turned pages.")] = Rotation.r0,
     rotation: Annotated[Rotation, typer.Option("--rotation", help="Degrees clockwise to turn each photo before reading it, or auto (as scan does by default).")] = Rotation.auto,
     resize: Annotated[float, typer.Option("--resize", help="With --labels or --negatives: make every photo (and its boxes) this many times its size first, 0.1 to 4, to measure how steady the reading is from one camera to another.")] = 1.0,
+    blur: Annotated[float, typer.Option("--blur", help="With --labels or --negatives: blur every photo first (after --resize) as an out-of-focus camera would: a Gaussian of this many pixels, 0 to 10.")] = 0.0,
+    jpeg: Annotated[int, typer.Option("--jpeg", help="With --labels or --negatives: compress every photo first (after --blur) as a webcam's stream does: JPEG at this quality, 1 to 100; 0 keeps them as they are.")] = 0,
     head: Annotated[str, typer.Option("--head", help="Which model head decides on photos: both (the default engine: the two heads together), context (the head that sees the surroundings) or crop (the digit crop alone), to measure what each buys.")] = "both",
     errors: Annotated[Optional[Path], typer.Option("--errors", help="Also write a PNG grid of the misclassified MNIST digits to this file.")] = None,
     runtime: RuntimeOpt = Runtime.auto,
@@ -252,7 +254,8 @@ def evaluate(
 
     Example: digitcam eval --labels ../shared/realdigits/manifest.json --negatives ./negatives
 
-    How steady the reading is: add --resize 0.9 (each photo 10% smaller), --turn 90.
+    How steady the reading is: add --resize 0.9 (each photo 10% smaller), --turn 90, or a worse
+    camera's frames: --blur 1 --jpeg 60.
     """
     from rich.table import Table
 
@@ -265,24 +268,28 @@ def evaluate(
         raise DigitcamError(f"unknown --head {head!r}; choose both, context or crop", exit_code=2)
     if not 0.1 <= resize <= 4.0:
         raise DigitcamError(f"--resize takes a factor from 0.1 to 4 (got {resize:g}); 1 reads the photos as they are", exit_code=2)
+    if not 0.0 <= blur <= 10.0:
+        raise DigitcamError(f"--blur takes a Gaussian's sigma from 0 to 10 pixels (got {blur:g}); 0 reads the photos as they are", exit_code=2)
+    if not 0 <= jpeg <= 100:
+        raise DigitcamError(f"--jpeg takes a JPEG quality from 1 to 100 (got {jpeg}); 0 reads the photos as they are", exit_code=2)
     if labels is not None or negatives is not None:
         from digitcam.evaluate import evaluate_negatives, evaluate_photos
         from rich.progress import Progress
 
         recognizer = _recognizer(model, runtime, min_confidence, photos=True, rotation=rotation.value, keep_lone=keep_lone)
         recognizer.head = head
-        rep: dict = {"model": str(recognizer.classifier.path), "head": head, "resize": resize}
+        rep: dict = {"model": str(recognizer.classifier.path), "head": head, "resize": resize, "blur": blur, "jpeg": jpeg}
         with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as progress:
             if labels is not None:
                 task = progress.add_task("labelled photos", total=None)
                 if turn == Rotation.auto:
                     raise DigitcamError("--turn takes 0, 90, 180 or 270", exit_code=2)
                 rep.update(evaluate_photos(recognizer, labels, lambda n, t: progress.update(task, completed=n, total=t),
-                                           turn=int(turn.value), resize=resize).to_dict())
+                                           turn=int(turn.value), resize=resize, blur=blur, jpeg=jpeg).to_dict())
             if negatives is not None:
                 task = progress.add_task("digit-free photos", total=None)
                 rep["negatives"] = evaluate_negatives(recognizer, negatives, lambda n, t: progress.update(task, completed=n, total=t),
-                                                      resize=resize)
+                                                      resize=resize, blur=blur, jpeg=jpeg)
         if as_json:
             print(json.dumps(rep, indent=2))
             return

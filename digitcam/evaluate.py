@@ -193,11 +193,24 @@ def score_image(result, truth: np.ndarray, labels: np.ndarray) -> Tally:
                  detections=len(det) - len(unscorable), false_positives=len(det) - len(pairs))
 
 
+def worse_camera(image: np.ndarray, blur: float = 0.0, jpeg: int = 0) -> np.ndarray:
+    """``image`` as a worse camera would give it: out of focus (a Gaussian blur of ``blur``
+    pixels, its sigma) and, ``jpeg`` from 1 to 100, compressed at that quality as a webcam's
+    stream is; as it is for 0 and 0."""
+    if blur > 0:
+        image = cv2.GaussianBlur(image, (0, 0), blur)
+    if jpeg:
+        ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(jpeg)])
+        image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if ok else image
+    return image
+
+
 def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None, turn: int = 0,
-                    resize: float = 1.0) -> PhotoReport:
+                    resize: float = 1.0, blur: float = 0.0, jpeg: int = 0) -> PhotoReport:
     """The engine on labelled photos; ``turn``: each photo and its boxes turned that many degrees
     counter-clockwise first (a page that came in sideways or upside down); ``resize``: each made
-    that many times its size first (how steady the reading is from one camera to another)."""
+    that many times its size first (how steady the reading is from one camera to another);
+    ``blur``, ``jpeg``: each then made as a worse camera would (:func:`worse_camera`)."""
     from digitcam.images import read_image
 
     root, entries = load_manifest(manifest)
@@ -220,6 +233,7 @@ def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None, turn:
             h0, w0 = image.shape[:2]
             image = resized(image, resize)
             truth = truth * np.array([image.shape[1] / w0, image.shape[0] / h0] * 2)
+        image = worse_camera(image, blur, jpeg)
         result = recognizer(image)
         tally = score_image(result, truth, labels)
         kind = str(entry.get("kind", "photo"))
@@ -243,9 +257,11 @@ def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None, turn:
     return report
 
 
-def evaluate_negatives(recognizer: Recognizer, folder: Path, progress=None, resize: float = 1.0) -> dict:
+def evaluate_negatives(recognizer: Recognizer, folder: Path, progress=None, resize: float = 1.0,
+                       blur: float = 0.0, jpeg: int = 0) -> dict:
     """False digits on every image of a folder of digit-free photos (any digit read is false);
-    ``resize``: each made that many times its size first."""
+    ``resize``: each made that many times its size first; ``blur``, ``jpeg``: then as a worse
+    camera would give it (:func:`worse_camera`)."""
     from digitcam.images import read_image
     from digitcam.scan import expand_inputs
 
@@ -256,7 +272,7 @@ def evaluate_negatives(recognizer: Recognizer, folder: Path, progress=None, resi
         raise DigitcamError(f"no images in {folder}; --negatives takes a folder of digit-free photos", exit_code=2)
     rows = []
     for n, item in enumerate(items):
-        image = resized(read_image(item.path), resize)
+        image = worse_camera(resized(read_image(item.path), resize), blur, jpeg)
         result = recognizer(image)
         rows.append({"file": str(item.path), "false_digits": len(result.detections), "read": result.text})
         if progress is not None:

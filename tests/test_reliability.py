@@ -551,3 +551,34 @@ def test_an_error_keeps_the_brackets_of_a_path(tmp_path):
     proc = run_cli("eval", "--labels", str(folder / "m.json"))
     assert proc.returncode == 0, proc.stderr
     assert "p[red].png" in proc.stdout and proc.stdout.count("k[bold]") == 2   # per photo and per kind
+
+
+def test_eval_reads_labelled_photos_as_a_worse_camera_would_give_them(tmp_path, mnist_sample):
+    """--blur and --jpeg: how the reading holds up out of focus and compressed as a webcam's
+    stream is. The photo is really made worse (the report says how), a clear page still reads,
+    and values outside their range are one-line errors."""
+    import json
+
+    from digitcam.evaluate import worse_camera
+    from digitcam.synth import render_scene
+
+    x, y = mnist_sample
+    scene = render_scene(x[:6], y[:6], np.random.default_rng(4), size=(480, 640), count=6, height=(50, 60))
+    image = scene.image
+    assert worse_camera(image) is image
+    blurred, squeezed = worse_camera(image, blur=2.0), worse_camera(image, jpeg=10)
+    assert blurred.shape == squeezed.shape == image.shape and blurred.dtype == squeezed.dtype == np.uint8
+    edges = lambda im: float(np.abs(np.diff(im.astype(np.float32), axis=1)).mean())  # noqa: E731
+    assert edges(blurred) < 0.8 * edges(image)
+    assert 0 < float(np.abs(squeezed.astype(np.float32) - image).mean()) < 10
+    cv2.imwrite(str(tmp_path / "page.png"), image)
+    (tmp_path / "m.json").write_text(json.dumps([{"file": "page.png", "kind": "photo_paper",
+                                                   "boxes": [[int(v) for v in b[:4]] + [int(b[4])] for b in scene.boxes]}]))
+    proc = run_cli("eval", "--labels", str(tmp_path / "m.json"), "--blur", "1", "--jpeg", "60", "--json", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    rep = json.loads(proc.stdout)
+    assert (rep["blur"], rep["jpeg"]) == (1.0, 60)
+    assert rep["per_image"][0]["correct"] >= 5 and rep["per_image"][0]["false_positives"] == 0, rep["per_image"]
+    for args, needle in ((("--blur", "-1"), "--blur"), (("--blur", "11"), "--blur"), (("--jpeg", "101"), "--jpeg"),
+                         (("--jpeg", "-5"), "--jpeg")):
+        assert_one_line_error(run_cli("eval", "--labels", str(tmp_path / "m.json"), *args), 2, needle)
