@@ -23,7 +23,9 @@ from digitcam.synth import fabric, held_up_page, hershey_digits, render_scene, s
 # Sans or DejaVu Sans Bold held up (printed digits, a grid of rules).
 ENGINE_CASES = [("flat page", (480, 640), 5), ("flat page", (720, 1280), 20),
                 ("page held up", (720, 1280), 24), ("no paper", (720, 1280), 0),
-                ("stripes+specks", (720, 1280), 0), ("typeset sudoku", (720, 1280), 28)]
+                ("stripes+specks", (720, 1280), 0), ("typeset sudoku", (720, 1280), 28),
+                ("page held up", (480, 640), 24)]   # a webcam's most common size: last, so the rows
+                                                    # above draw the frames they always drew
 
 
 # x86 (AVX-VNNI, AVX-512 VNNI, AMX) and Arm (dot product) instructions that multiply int8 values
