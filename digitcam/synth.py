@@ -223,7 +223,12 @@ def held_up_page(scene: Scene, back: np.ndarray, rng: np.random.Generator, tilt_
     centre = np.array([w * rng.uniform(0.4, 0.6), h * rng.uniform(0.42, 0.58)], np.float32)
     dst = (src - [pw / 2, ph / 2]) @ rot + centre + rng.normal(0, 0.02, (4, 2)).astype(np.float32) * [pw * s, ph * s]
     m = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
-    page = cv2.warpPerspective(scene.image.astype(np.float32), m, (w, h))
+    page = scene.image.astype(np.float32)
+    if s < 1.0:
+        # a lens and a sensor average the light over each pixel: a page shrunk without it would
+        # show its 1 px rules as dashes and its thin strokes broken, which no camera gives
+        page = cv2.GaussianBlur(page, (0, 0), 0.5 * np.sqrt(1.0 / s**2 - 1.0))
+    page = cv2.warpPerspective(page, m, (w, h))
     cover = cv2.warpPerspective(np.ones((ph, pw), np.float32), m, (w, h))[..., None]
     image = np.clip(back * (1 - cover) + page * cover, 0, 255).astype(np.uint8)
     boxes = []

@@ -281,12 +281,17 @@ def test_a_ruled_pages_dark_margin_line_goes_with_its_pale_rules():
     assert cv2.countNonZero(out[margin]) < 0.1 * cv2.countNonZero(mask[margin]), "the margin line stayed"
 
 
-def test_a_rules_short_piece_between_the_pages_edge_and_a_digit_goes_with_the_rest_of_it():
+def test_a_rules_short_piece_between_the_pages_edge_and_a_digit_goes_with_the_rest_of_it(monkeypatch):
     """Where a digit's bold stroke runs along a rule, the rule breaks there, and its piece between
     the page's edge and that digit is too short to be a rule by itself: it stayed, glued to the
     digit. A line that holds a rule is a rule along its whole length on the same sheet; where the
     line runs on over another surface (a desk beside the page), that piece is not the page's rule.
-    (The page is a third of the frame wide: its rules are found as a family, not as long runs.)"""
+    (The page is a third of the frame wide: its rules are found as a family, not as long runs.)
+    The rule running on under the digit (UNDER_DIGIT) joins the piece to the rest of it too; the
+    paper's level is measured here without that."""
+    from digitcam.engine import ink
+
+    monkeypatch.setattr(ink, "UNDER_DIGIT", 0)
     mask = np.zeros((720, 1280), np.uint8)
     paper = np.full((720, 1280), 220, np.uint8)
     paper[:, :100] = 70                                    # a dark desk left of the page
@@ -300,6 +305,8 @@ def test_a_rules_short_piece_between_the_pages_edge_and_a_digit_goes_with_the_re
     assert cv2.countNonZero(out[edge_piece]) == 0, "the rule's piece by the page's edge stayed"
     assert cv2.countNonZero(out[desk_piece]) > 0.8 * cv2.countNonZero(mask[desk_piece]), "the desk's line went"
     assert cv2.countNonZero(out[(slice(87, 94), slice(250, 500))]) == 0     # the rules go
+    monkeypatch.undo()
+    assert cv2.countNonZero(remove_rules(mask)[edge_piece]) == 0    # under the digit, the rule runs on
 
 
 @pytest.mark.parametrize("rows,cols", [(3.0, -1.5), (-2.0, 4.0), (0.0, 3.0)])

@@ -207,6 +207,13 @@ SAME_SHEET = 0.15   # ... where the paper under it is within this share of the r
                     # false digits (0.1: 0.91); SAME_SHEET 0.25 the same; without it, a line of a desk's
                     # leather grain taken for a rule runs on over a page's digits: dev F1 0.941
 DISTINCT = 2.0      # pooled pixels: closer than this somewhere across the frame, two lines are one
+UNDER_DIGIT = 4     # a gap in a rule's thin ink up to this many times the bridge (21 px) is bridged where
+                    # thicker ink covers the rule's rows all through it: the rule runs on under a digit
+                    # standing on it (a printed rule is thin; where a digit crosses it, the ink there is
+                    # as thick as the digit and no longer thin). Read closer (a second look makes digits
+                    # 36 px tall), a row of digits on a rule broke it into pieces shorter than a rule,
+                    # so it stayed and glued the whole row into one region. Text's letters along a
+                    # line leave paper between them, and stay apart
 
 
 class Lines(NamedTuple):
@@ -291,7 +298,7 @@ def _families(lines: np.ndarray, width: float) -> np.ndarray:
 
 
 def _rules_along(thin: np.ndarray, lines: np.ndarray, length: int, bridge: int = 21,
-                 paper: np.ndarray | None = None) -> np.ndarray:
+                 paper: np.ndarray | None = None, ink: np.ndarray | None = None) -> np.ndarray:
     """Rules of the ``thin`` ink (thin across the rows) along each Hough line of rows: where the
     line runs at least ``length`` pixels (gaps up to ``bridge`` bridged) with ink RUN_FILL of it.
 
@@ -300,7 +307,8 @@ def _rules_along(thin: np.ndarray, lines: np.ndarray, length: int, bridge: int =
     search at one or two leans misses the others. Each line is followed on its own instead: its
     position is refined to the pixel rows, within LINE_BAND, that hold most ink along it. With
     ``paper`` (the paper's level, per pixel), a line that holds a rule is removed along its whole
-    length on the same sheet (WHOLE_LINE, SAME_SHEET)."""
+    length on the same sheet (WHOLE_LINE, SAME_SHEET). With ``ink`` (all of the ink, thin or
+    not), longer gaps covered by ink are bridged too (UNDER_DIGIT)."""
     h, w = thin.shape
     out = np.zeros_like(thin)
     family = _families(lines, w / 4.0)
@@ -324,13 +332,29 @@ def _rules_along(thin: np.ndarray, lines: np.ndarray, length: int, bridge: int =
     best = offsets[count.argmax(axis=1)]                                               # (lines, pieces)
     rows = ((np.abs(offsets[None, :, None] - best[:, None, :]) <= 2)
             & (count >= count.max(axis=1, keepdims=True) / 2) & (count > 0))
-    hit &= np.repeat(rows, LINE_PIECE, axis=2)[:, :, :w]
+    on_rows = np.repeat(rows, LINE_PIECE, axis=2)[:, :, :w]
+    hit &= on_rows
     along = hit.any(axis=1)                                                            # (lines, columns)
+    covered = None
+    if ink is not None and UNDER_DIGIT:   # ink of any thickness on the rule's rows
+        covered = ((ink[np.clip(ys, 0, h - 1), xs[None, None, :]] > 0) & on_rows).any(axis=1)
     for k in np.flatnonzero(inked):
         on = np.flatnonzero(along[k])
+        if not len(on):
+            continue
+        gaps = np.diff(on)
+        if covered is not None:   # a gap under a digit: the rule runs on beneath it
+            wide = np.flatnonzero((gaps > bridge) & (gaps <= UNDER_DIGIT * bridge))
+            cum = np.r_[0, np.cumsum(covered[k])]
+            under = wide[cum[on[wide + 1]] - cum[on[wide]] >= gaps[wide]]
+            if len(under):
+                gaps = gaps.copy()
+                gaps[under] = 1
+                on = np.union1d(on, np.concatenate([np.arange(on[i], on[i + 1]) for i in under]))
+                gaps = np.diff(on)
         blocks = np.zeros(-(-w // RUN_POOL), bool)   # ink in each 8 pixels along (as the run search pools)
         blocks[on // RUN_POOL] = True
-        breaks = np.flatnonzero(np.diff(on) > bridge)
+        breaks = np.flatnonzero(gaps > bridge)
         spans = [(on[a], on[b] + 1) for a, b in zip(np.r_[0, breaks + 1], np.r_[breaks, len(on) - 1])]
         rule = [x1 - x0 >= length and blocks[x0 // RUN_POOL:(x1 - 1) // RUN_POOL + 1].mean() >= RUN_FILL
                 for x0, x1 in spans]
@@ -480,12 +504,12 @@ def remove_lines(mask: np.ndarray, slants: tuple[float, ...] = (0.0,),
     horiz = cv2.bitwise_and(_runs_at(mask, thin_h, max(int(w / RULE_FRACTION), 40), rows, crossed), thin_h)
     family = False     # rules come ruled: many alike (a page's), not one long line (a table's edge)
     if lines is not None:
-        along = _rules_along(thin_h, lines.sparse_rows, max(int(w / FAMILY_FRACTION), 40), paper=paper)
+        along = _rules_along(thin_h, lines.sparse_rows, max(int(w / FAMILY_FRACTION), 40), paper=paper, ink=mask)
         family = cv2.countNonZero(along) > 0
         horiz = cv2.bitwise_or(horiz, along)
         if len(lines.sparse_cols):
             along = _rules_along(cv2.transpose(thin_v), lines.sparse_cols, max(int(h / FAMILY_FRACTION), 40),
-                                 paper=None if paper is None else paper.T)   # a view: only sampled
+                                 paper=None if paper is None else paper.T, ink=mask.T)   # views: only sampled
             family = family or cv2.countNonZero(along) > 0
             vert = cv2.bitwise_or(vert, cv2.transpose(along))
     has_h, has_v = cv2.countNonZero(horiz) > 0, cv2.countNonZero(vert) > 0
