@@ -335,21 +335,17 @@ def _rules_along(thin: np.ndarray, lines: np.ndarray, length: int, bridge: int =
     on_rows = np.repeat(rows, LINE_PIECE, axis=2)[:, :, :w]
     hit &= on_rows
     along = hit.any(axis=1)                                                            # (lines, columns)
-    covered = None
-    if ink is not None and UNDER_DIGIT:   # ink of any thickness on the rule's rows
-        covered = ((ink[np.clip(ys, 0, h - 1), xs[None, None, :]] > 0) & on_rows).any(axis=1)
     for k in np.flatnonzero(inked):
         on = np.flatnonzero(along[k])
         if not len(on):
             continue
         gaps = np.diff(on)
-        if covered is not None:   # a gap under a digit: the rule runs on beneath it
-            wide = np.flatnonzero((gaps > bridge) & (gaps <= UNDER_DIGIT * bridge))
-            cum = np.r_[0, np.cumsum(covered[k])]
+        wide = np.flatnonzero((gaps > bridge) & (gaps <= UNDER_DIGIT * bridge)) if ink is not None else []
+        if len(wide):   # a gap under a digit, covered by its ink all through: the rule runs on beneath it
+            covered = ((ink[np.clip(ys[k], 0, h - 1), xs[None, :]] > 0) & on_rows[k]).any(axis=0)
+            cum = np.r_[0, np.cumsum(covered)]
             under = wide[cum[on[wide + 1]] - cum[on[wide]] >= gaps[wide]]
             if len(under):
-                gaps = gaps.copy()
-                gaps[under] = 1
                 on = np.union1d(on, np.concatenate([np.arange(on[i], on[i + 1]) for i in under]))
                 gaps = np.diff(on)
         blocks = np.zeros(-(-w // RUN_POOL), bool)   # ink in each 8 pixels along (as the run search pools)
