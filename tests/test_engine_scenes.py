@@ -357,7 +357,9 @@ def test_a_squared_page_held_up_keeps_the_pen_strokes_that_run_along_its_grid(re
     """Squared paper's printed grid is pale; a pen's stroke along one of its lines, no thicker
     than the line, is darker (engine.ink.RULE_DARKER) and stays when the grid goes. Recall on
     these four frames before: 0.79 (0.71, 0.58, 0.96, 0.92); now 0.91 (0.71, 0.92, 1.0, 1.0). With
-    the page shrunk as a lens does (twenty-first session): 0.865 (0.58, 0.88, 1.0, 1.0); the first
-    frame's rules cross the floorboards' level gaps, and stay (README, Limits)."""
+    the page shrunk as a lens does (twenty-first session): 0.865 (0.58, 0.88, 1.0, 1.0): the first
+    frame's rules cross the floorboards' level gaps behind the page, are taken for one line with
+    them, and stay. The ink left once the family's rules are cut out is searched again for lines
+    of the family (engine.ink.LOOK_AGAIN): 0.958 (0.96, 0.88, 1.0, 1.0)."""
     recall, false = _held_up_pages(recognizer, mnist_sample, "squared", seed=33)
-    assert np.mean(recall) >= 0.85 and false <= 1, (recall, false)
+    assert np.mean(recall) >= 0.9 and min(recall) >= 0.85 and false <= 1, (recall, false)

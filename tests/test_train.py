@@ -155,11 +155,8 @@ def test_held_up_frames_are_written_with_a_manifest_that_eval_reads(tmp_path, sm
     assert proc.returncode == 0, proc.stderr
     rep = json.loads(proc.stdout)
     kinds = rep["kinds"]
-    assert set(kinds) == {"held_up_plain", "held_up_ruled", "held_up_squared"} and kinds["held_up_squared"]["digits"] == 24
-    assert kinds["held_up_plain"]["recall"] >= 0.9 and kinds["held_up_ruled"]["recall"] >= 0.9, kinds
-    assert rep["false_positives_per_image"] <= 1, kinds
-    # (this squared page, held up in front of floorboards whose gaps cross its rules, reads 0.33:
-    # README, Limits)
+    assert set(kinds) == {"held_up_plain", "held_up_ruled", "held_up_squared"}
+    assert rep["recall"] >= 0.9 and rep["false_positives_per_image"] <= 1, kinds
     with pytest.raises(SystemExit) as e:
         main([str(tmp_path / "bad"), "--size", "640"])
     assert e.value.code == 2 and "WIDTHxHEIGHT" in capsys.readouterr().err
