@@ -159,8 +159,14 @@ def test_held_up_frames_are_written_with_a_manifest_that_eval_reads(tmp_path, sm
     assert rep["recall"] >= 0.9 and rep["false_positives_per_image"] <= 1, kinds
     with pytest.raises(SystemExit) as e:
         main([str(tmp_path / "bad"), "--size", "640"])
-    assert e.value.code == 2 and "WIDTHxHEIGHT" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "WIDTHxHEIGHT" in err and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "bad").exists()
+    before = (out / "manifest.json").read_bytes()         # an earlier run's manifest is kept ...
+    assert main([str(out), "--data", str(small_npz), "--frames", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--force" in err and len(err.strip().splitlines()) == 1 and (out / "manifest.json").read_bytes() == before
+    assert main([str(out), "--data", str(small_npz), "--frames", "1", "--force"]) == 0   # ... unless asked
 
 
 def test_the_backdrop_photos_are_the_same_in_every_process():

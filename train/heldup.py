@@ -42,8 +42,11 @@ def held_up_frame(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, k: int
 
 
 def write_held_up(folder: Path, x: np.ndarray, y: np.ndarray, frames: int = 16, size: tuple[int, int] = (720, 1280),
-                  light: float = 1.0, seed: int = 11) -> Path:
-    """Write ``frames`` held-up frames of ``size`` (height, width) and their manifest to ``folder``."""
+                  light: float = 1.0, seed: int = 11, force: bool = False) -> Path:
+    """Write ``frames`` held-up frames of ``size`` (height, width) and their manifest to ``folder``;
+    a manifest already there is replaced only with ``force``."""
+    if (folder / "manifest.json").exists() and not force:
+        raise FileExistsError(f"{folder / 'manifest.json'} exists; pass --force to replace it, or choose another folder")
     rng = np.random.default_rng(seed)
     (folder / "img").mkdir(parents=True, exist_ok=True)
     entries = []
@@ -87,14 +90,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", type=_size, default=(720, 1280), help="frame size WIDTHxHEIGHT (default 1280x720)")
     ap.add_argument("--light", type=float, default=1.0, help="under 1: a dim room, the frame this much as bright (default 1)")
     ap.add_argument("--seed", type=int, default=11, help="the same seed writes the same frames (default 11)")
+    ap.add_argument("--force", action="store_true", help="replace the frames and manifest of an earlier run in FOLDER")
+
+    def one_line(message: str) -> None:
+        print(f"error: {message} (see --help)", file=sys.stderr)
+        sys.exit(2)
+
+    ap.error = one_line   # a usage error is one line, not the usage block
     args = ap.parse_args(argv)
     if not 1 <= args.frames <= 10_000 or not 0.05 <= args.light <= 1.0:
         ap.error("--frames takes 1 to 10000, --light 0.05 to 1")
     try:
         mnist = load_mnist(args.data)
         manifest = write_held_up(args.folder, mnist.x_test, mnist.y_test.astype(np.int32), args.frames, args.size,
-                                 args.light, args.seed)
-    except DigitcamError as e:
+                                 args.light, args.seed, args.force)
+    except (DigitcamError, FileExistsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except OSError as e:

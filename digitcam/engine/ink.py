@@ -235,10 +235,11 @@ class Lines(NamedTuple):
     sparse_cols: np.ndarray
 
 
-def _hough(mask: np.ndarray) -> Lines:
+def _hough(mask: np.ndarray, sparse_only: bool = False) -> Lines:
     """The straight lines of an ink mask (see :class:`Lines`). A page held up is never level, and
     a rule leaning 2 degrees breaks into short steps that no level run finds: lines are looked
-    for on the mask pooled 4:1, where a Hough transform costs a few milliseconds."""
+    for on the mask pooled 4:1, where a Hough transform costs a few milliseconds.
+    ``sparse_only``: the lines through sparse ink only (the others come back empty)."""
     h, w = mask.shape
     pooled = cv2.resize(mask, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
     small = cv2.threshold(pooled, 40, 255, cv2.THRESH_BINARY)[1]
@@ -261,11 +262,13 @@ def _hough(mask: np.ndarray) -> Lines:
         return np.zeros((0, 2), np.float32) if found is None else found[:, 0]
 
     # a lone rule spans at least a quarter of the frame; a family's may be a page held far off
+    none = np.zeros((0, 2), np.float32)
+
     def rows() -> tuple[np.ndarray, np.ndarray]:
-        return lines(small, 4.0), lines(sparse, FAMILY_FRACTION)
+        return none if sparse_only else lines(small, 4.0), lines(sparse, FAMILY_FRACTION)
 
     def cols() -> tuple[np.ndarray, np.ndarray]:
-        return lines(cv2.transpose(small), 4.0), lines(cv2.transpose(sparse), FAMILY_FRACTION)
+        return (none if sparse_only else lines(cv2.transpose(small), 4.0)), lines(cv2.transpose(sparse), FAMILY_FRACTION)
 
     (r, sr), (c, sc) = both(rows, cols)   # the costliest step of a textured frame
     return Lines(r, c, sr, sc)
@@ -307,11 +310,11 @@ def _families(lines: np.ndarray, width: float, known: np.ndarray | None = None) 
     return k[near >= FAMILY]
 
 
-def _rules_along(thin: np.ndarray, lines: np.ndarray, length: int, bridge: int = 21,
-                 paper: np.ndarray | None = None, ink: np.ndarray | None = None,
-                 known: np.ndarray | None = None) -> np.ndarray:
-    """Rules of the ``thin`` ink (thin across the rows) along each Hough line of rows: where the
-    line runs at least ``length`` pixels (gaps up to ``bridge`` bridged) with ink RUN_FILL of it.
+def _rules_along(thin: np.ndarray, family: np.ndarray, length: int, bridge: int = 21,
+                 paper: np.ndarray | None = None, ink: np.ndarray | None = None) -> np.ndarray:
+    """Rules of the ``thin`` ink (thin across the rows) along each Hough line of rows of a
+    ``family`` (see :func:`_families`): where the line runs at least ``length`` pixels (gaps up
+    to ``bridge`` bridged) with ink RUN_FILL of it.
 
     A rule is straight, and stays straight in a photo, but a page in perspective leans each of
     its rules a little otherwise (its top rule by a degree more than its bottom one), and a run
@@ -319,11 +322,9 @@ def _rules_along(thin: np.ndarray, lines: np.ndarray, length: int, bridge: int =
     position is refined to the pixel rows, within LINE_BAND, that hold most ink along it. With
     ``paper`` (the paper's level, per pixel), a line that holds a rule is removed along its whole
     length on the same sheet (WHOLE_LINE, SAME_SHEET). With ``ink`` (all of the ink, thin or
-    not), longer gaps covered by ink are bridged too (UNDER_DIGIT). ``known``: see
-    :func:`_families`."""
+    not), longer gaps covered by ink are bridged too (UNDER_DIGIT)."""
     h, w = thin.shape
     out = np.zeros_like(thin)
-    family = _families(lines, w / 4.0, known)
     if not len(family):
         return out
     xs = np.arange(w)
@@ -512,26 +513,27 @@ def remove_lines(mask: np.ndarray, slants: tuple[float, ...] = (0.0,),
     horiz = cv2.bitwise_and(_runs_at(mask, thin_h, max(int(w / RULE_FRACTION), 40), rows, crossed), thin_h)
     family = False     # rules come ruled: many alike (a page's), not one long line (a table's edge)
     if lines is not None:
-        along = _rules_along(thin_h, lines.sparse_rows, max(int(w / FAMILY_FRACTION), 40), paper=paper, ink=mask)
+        row_len, col_len = max(int(w / FAMILY_FRACTION), 40), max(int(h / FAMILY_FRACTION), 40)
+        paper_t = None if paper is None else paper.T          # views: only sampled
+        found = _families(lines.sparse_rows, w / 4.0), _families(lines.sparse_cols, h / 4.0)
+        along = _rules_along(thin_h, found[0], row_len, paper=paper, ink=mask)
         family = cv2.countNonZero(along) > 0
         horiz = cv2.bitwise_or(horiz, along)
-        if len(lines.sparse_cols):
-            along = _rules_along(cv2.transpose(thin_v), lines.sparse_cols, max(int(h / FAMILY_FRACTION), 40),
-                                 paper=None if paper is None else paper.T, ink=mask.T)   # views: only sampled
+        thin_vt = None
+        if len(found[1]):
+            thin_vt = cv2.transpose(thin_v)
+            along = _rules_along(thin_vt, found[1], col_len, paper=paper_t, ink=mask.T)
             family = family or cv2.countNonZero(along) > 0
             vert = cv2.bitwise_or(vert, cv2.transpose(along))
         if family and LOOK_AGAIN:   # the family's lines hidden behind a stronger one (LOOK_AGAIN)
             rest = cv2.subtract(mask, cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((3, 3), np.uint8)))
-            again = _hough(rest)
-            known = _families(lines.sparse_rows, w / 4.0)[:, 1] if len(lines.sparse_rows) else None
-            along = _rules_along(thin_h, again.sparse_rows, max(int(w / FAMILY_FRACTION), 40), paper=paper, ink=mask,
-                                 known=known)
-            horiz = cv2.bitwise_or(horiz, along)
-            if len(again.sparse_cols):
-                known = _families(lines.sparse_cols, h / 4.0)[:, 1] if len(lines.sparse_cols) else None
-                along = _rules_along(cv2.transpose(thin_v), again.sparse_cols, max(int(h / FAMILY_FRACTION), 40),
-                                     paper=None if paper is None else paper.T, ink=mask.T, known=known)
-                vert = cv2.bitwise_or(vert, cv2.transpose(along))
+            again = _hough(rest, sparse_only=True)
+            more = _families(again.sparse_rows, w / 4.0, found[0][:, 1])
+            horiz = cv2.bitwise_or(horiz, _rules_along(thin_h, more, row_len, paper=paper, ink=mask))
+            more = _families(again.sparse_cols, h / 4.0, found[1][:, 1])
+            if len(more):
+                thin_vt = cv2.transpose(thin_v) if thin_vt is None else thin_vt
+                vert = cv2.bitwise_or(vert, cv2.transpose(_rules_along(thin_vt, more, col_len, paper=paper_t, ink=mask.T)))
     has_h, has_v = cv2.countNonZero(horiz) > 0, cv2.countNonZero(vert) > 0
     if family:   # ruled or squared paper: a stroke along a rule is thicker than the rules
         if has_h:
