@@ -162,6 +162,14 @@ def wood(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     return img[:h, :w]
 
 
+def wall(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    """A bright wall or window behind a page held up: evenly lit, brighter than most paper."""
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+    light = 1.0 + rng.uniform(-0.1, 0.1) * (gx / w - 0.5) * 2 + rng.uniform(-0.1, 0.1) * (gy / h - 0.5) * 2
+    img = np.ones((h, w, 3), np.float32) * (rng.uniform(0.93, 1.0, 3) * rng.uniform(215, 255)).astype(np.float32)
+    return img * light[..., None] + rng.normal(0, 2, (h, w, 3)).astype(np.float32)
+
+
 def fabric(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     colour = np.array(rng.uniform(0, 255, 3), np.float32)
     noise = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), rng.uniform(0.8, 4))
@@ -211,14 +219,15 @@ def wire_frame(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def held_up_page(scene: Scene, back: np.ndarray, rng: np.random.Generator, tilt_deg: float = 8.0,
-                 fill: tuple[float, float] = (0.55, 0.8)) -> Scene:
+                 fill: tuple[float, float] = (0.55, 0.8), lean: float = 0.0) -> Scene:
     """``scene`` (a page) seen by a camera in front of ``back`` (float BGR, the frame's size):
-    turned a little, in perspective, part of the frame; the true boxes follow the page."""
+    turned a little (up to ``tilt_deg`` either way, besides ``lean`` degrees counter-clockwise), in
+    perspective, part of the frame; the true boxes follow the page."""
     h, w = back.shape[:2]
     ph, pw = scene.image.shape[:2]
     src = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
     s = rng.uniform(*fill) * min(h / ph, w / pw)
-    a = np.deg2rad(rng.uniform(-tilt_deg, tilt_deg))
+    a = np.deg2rad(rng.uniform(-tilt_deg, tilt_deg) - lean)   # (a turns the page clockwise on screen)
     rot = np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]], np.float32) * s
     centre = np.array([w * rng.uniform(0.4, 0.6), h * rng.uniform(0.42, 0.58)], np.float32)
     dst = (src - [pw / 2, ph / 2]) @ rot + centre + rng.normal(0, 0.02, (4, 2)).astype(np.float32) * [pw * s, ph * s]

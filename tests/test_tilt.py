@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 
 from digitcam.engine import Recognizer
-from digitcam.engine.tilt import MIN_TILT, box_back, choices, lean_of, level, measure
+from digitcam.engine.components import find_strokes
+from digitcam.engine.tilt import (MIN_TILT, box_back, choices, confirmed, lean_of, lean_of_rules, lean_to_level, level,
+                                  measure)
 from digitcam.evaluate import match
-from digitcam.synth import render_scene
+from digitcam.synth import fabric, held_up_page, render_scene, wood
 
 
 def lean_page(image: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
@@ -157,3 +159,65 @@ def test_small_leaning_digits_are_read_levelled_at_the_closer_scale(classifier, 
     det = np.array([d.box for d in result.detections], float).reshape(-1, 4)
     right = sum(result.detections[i].label == page.boxes[j][4] for i, j in match(det, truth))
     assert right >= 0.9 * len(truth), (right, len(truth))
+
+
+def _rules_lean(paper: str, lean: float, back, seed: int) -> float:
+    rng = np.random.default_rng(seed)
+    empty = np.zeros((0, 28, 28), np.uint8)
+    page = render_scene(empty, np.zeros(0, np.int32), rng, size=(600, 800), count=0, paper=paper)
+    frame = held_up_page(page, back(720, 1280, rng), rng, tilt_deg=0.0, lean=lean)
+    gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
+    return lean_of_rules(find_strokes(gray)[0].density)
+
+
+@pytest.mark.parametrize("lean", [-35, -20, 15, 25, 40])
+def test_the_lean_of_a_pages_rules(lean):
+    """A ruled or squared page's rules lean as the page does, in front of floorboards (whose gaps
+    cross them) or fabric; rows and columns fold together, as the digits' lean does. (The page
+    is held in perspective, which leans its rows and columns a degree or two apart; levelled to
+    within a few degrees, its rules are cut by the rule search, engine.ink.RULE_SLANT.)"""
+    for k, (paper, back) in enumerate((("ruled", wood), ("squared", fabric), ("ruled", fabric))):
+        got = _rules_lean(paper, lean, back, seed=60 + k)
+        assert abs((got - lean + 45.0) % 90.0 - 45.0) <= 3.0, (paper, lean, got)
+
+
+def test_no_lean_from_level_rules_plain_paper_or_scattered_lines():
+    """Rules near level are cut as they are (no levelling needed), plain paper has none, and
+    lines at every angle are no family."""
+    assert _rules_lean("ruled", 3.0, fabric, seed=64) == 0.0
+    assert _rules_lean("plain", 25.0, fabric, seed=65) == 0.0
+    rng = np.random.default_rng(66)
+    img = np.full((720, 1280), 220, np.uint8)
+    for a in np.linspace(0, 180, 12, endpoint=False):
+        c = rng.uniform([200, 150], [1080, 570])
+        d = 300 * np.array([np.cos(np.radians(a)), np.sin(np.radians(a))])
+        cv2.line(img, tuple(int(v) for v in c - d), tuple(int(v) for v in c + d), 60, 2)
+    assert lean_of_rules(find_strokes(img)[0].density) == 0.0
+
+
+def test_the_digits_lean_comes_before_the_rules(monkeypatch):
+    """Where the digits measure the lean, the rules are not asked; where they cannot, they are."""
+    import digitcam.engine.tilt as tilt
+
+    a = np.radians(20)
+    row = np.array([(100 + 40 * k * np.cos(a), 300 - 40 * k * np.sin(a), 20, 30) for k in range(6)])
+    asked = []
+    monkeypatch.setattr(tilt, "lean_of_rules", lambda density: asked.append(1) or 30.0)
+    density = np.zeros((181, 321), np.int32)
+    lean, by_rules = lean_to_level(row, density)
+    assert abs(lean - 20.0) < 1.0 and not by_rules and not asked
+    assert lean_to_level(row[:1], density) == (30.0, True) and asked
+    assert lean_to_level(row[:1], None) == (0.0, False)
+
+
+def test_a_reading_levelled_by_the_rules_is_kept_where_its_digits_confirm_it():
+    """Digits on level lines confirm the rules' lean, a sudoku's too (its digits stand a cell
+    apart); a few scattered digits, all that a digit-free photo's lines give levelled, do not,
+    nor do digits on leaning lines."""
+    row = np.array([(100 + 40 * k, 300, 20, 30) for k in range(6)], float)
+    grid = np.array([(100 + 64 * (k % 3), 100 + 64 * (k // 3), 24, 34) for k in range(9)], float)
+    far = np.array([(300 * k, 200 * (k % 2), 20, 30) for k in range(5)], float)
+    a = np.radians(25)
+    leaning = np.array([(100 + 40 * k * np.cos(a), 300 - 40 * k * np.sin(a), 20, 30) for k in range(6)])
+    assert confirmed(row) and confirmed(grid)
+    assert not confirmed(far) and not confirmed(leaning) and not confirmed(np.zeros((0, 4)))

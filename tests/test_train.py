@@ -167,6 +167,13 @@ def test_held_up_frames_are_written_with_a_manifest_that_eval_reads(tmp_path, sm
     err = capsys.readouterr().err
     assert "--force" in err and len(err.strip().splitlines()) == 1 and (out / "manifest.json").read_bytes() == before
     assert main([str(out), "--data", str(small_npz), "--frames", "1", "--force"]) == 0   # ... unless asked
+    turned = tmp_path / "turned"     # pages held turned, in front of a bright wall
+    assert main([str(turned), "--data", str(small_npz), "--frames", "1", "--lean", "20", "--backdrop", "wall"]) == 0
+    image = cv2.imread(str(turned / json.loads((turned / "manifest.json").read_text())[0]["file"]))
+    assert image.shape == (720, 1280, 3) and np.median(image) > 200   # the wall is brighter than most paper
+    with pytest.raises(SystemExit) as e:
+        main([str(tmp_path / "bad"), "--lean", "60"])
+    assert e.value.code == 2 and "--lean" in capsys.readouterr().err
 
 
 def test_the_backdrop_photos_are_the_same_in_every_process():

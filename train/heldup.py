@@ -11,7 +11,9 @@ them per kind, and ``--blur`` and ``--jpeg`` make them a webcam's:
     python -m digitcam.train.heldup frames/ --data ../shared/data/mnist.npz --size 640x480
     digitcam eval --labels frames/manifest.json --blur 1 --jpeg 60
 
-``--light 0.45`` renders a dim room (the frame under half as bright, with a camera's noise).
+``--light 0.45`` renders a dim room (the frame under half as bright, with a camera's noise),
+``--lean 20`` pages held turned 20 degrees (one way and the other in turn), ``--backdrop wall``
+pages held up in front of a bright wall instead of floorboards and fabric.
 """
 
 from __future__ import annotations
@@ -23,18 +25,22 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from digitcam.synth import fabric, held_up_page, render_scene, wood
+from digitcam.synth import fabric, held_up_page, render_scene, wall, wood
 
 PAPERS = ("plain", "ruled", "squared")
+BACKDROPS = {"clutter": (wood, fabric), "wall": (wall,)}   # behind the page, in turn
 
 
 def held_up_frame(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, k: int,
-                  size: tuple[int, int] = (720, 1280), light: float = 1.0) -> tuple[np.ndarray, list, str]:
-    """Frame ``k`` of a set: (BGR image, boxes [x, y, w, h, label], paper)."""
+                  size: tuple[int, int] = (720, 1280), light: float = 1.0, lean: float = 0.0,
+                  backdrop: str = "clutter") -> tuple[np.ndarray, list, str]:
+    """Frame ``k`` of a set: (BGR image, boxes [x, y, w, h, label], paper). ``lean``: degrees the
+    page is held turned, one way and the other in turn; ``backdrop``: one of BACKDROPS."""
     idx = rng.integers(0, len(x), 24)
     paper = PAPERS[k % len(PAPERS)]
     page = render_scene(x[idx], y[idx], rng, size=(600, 800), count=24, height=(34, 52), noise=2.0, paper=paper)
-    scene = held_up_page(page, (wood if k % 2 == 0 else fabric)(*size, rng), rng)
+    backs = BACKDROPS[backdrop]
+    scene = held_up_page(page, backs[k % len(backs)](*size, rng), rng, lean=lean * (-1) ** k)
     image = scene.image
     if light < 1.0:
         image = np.clip(image * light + rng.normal(0, 4, image.shape), 0, 255).astype(np.uint8)
@@ -42,7 +48,8 @@ def held_up_frame(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, k: int
 
 
 def write_held_up(folder: Path, x: np.ndarray, y: np.ndarray, frames: int = 16, size: tuple[int, int] = (720, 1280),
-                  light: float = 1.0, seed: int = 11, force: bool = False) -> Path:
+                  light: float = 1.0, seed: int = 11, force: bool = False, lean: float = 0.0,
+                  backdrop: str = "clutter") -> Path:
     """Write ``frames`` held-up frames of ``size`` (height, width) and their manifest to ``folder``;
     a manifest already there is replaced only with ``force``."""
     if (folder / "manifest.json").exists() and not force:
@@ -51,7 +58,7 @@ def write_held_up(folder: Path, x: np.ndarray, y: np.ndarray, frames: int = 16, 
     (folder / "img").mkdir(parents=True, exist_ok=True)
     entries = []
     for k in range(frames):
-        image, boxes, paper = held_up_frame(x, y, rng, k, size, light)
+        image, boxes, paper = held_up_frame(x, y, rng, k, size, light, lean, backdrop)
         name = f"img/held_up_{k:03d}_{paper}.png"
         if not cv2.imwrite(str(folder / name), image):
             raise OSError(f"cannot write {folder / name}")
@@ -89,6 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--frames", type=int, default=16, help="how many frames (default 16: plain, ruled and squared in turn)")
     ap.add_argument("--size", type=_size, default=(720, 1280), help="frame size WIDTHxHEIGHT (default 1280x720)")
     ap.add_argument("--light", type=float, default=1.0, help="under 1: a dim room, the frame this much as bright (default 1)")
+    ap.add_argument("--lean", type=float, default=0.0,
+                    help="degrees the page is held turned, one way and the other in turn "
+                         "(default 0: a few degrees at random)")
+    ap.add_argument("--backdrop", choices=sorted(BACKDROPS), default="clutter",
+                    help="behind the page: clutter (floorboards and fabric in turn) or a bright wall (default clutter)")
     ap.add_argument("--seed", type=int, default=11, help="the same seed writes the same frames (default 11)")
     ap.add_argument("--force", action="store_true", help="replace the frames and manifest of an earlier run in FOLDER")
 
@@ -98,12 +110,12 @@ def main(argv: list[str] | None = None) -> int:
 
     ap.error = one_line   # a usage error is one line, not the usage block
     args = ap.parse_args(argv)
-    if not 1 <= args.frames <= 10_000 or not 0.05 <= args.light <= 1.0:
-        ap.error("--frames takes 1 to 10000, --light 0.05 to 1")
+    if not 1 <= args.frames <= 10_000 or not 0.05 <= args.light <= 1.0 or not -45 <= args.lean <= 45:
+        ap.error("--frames takes 1 to 10000, --light 0.05 to 1, --lean -45 to 45")
     try:
         mnist = load_mnist(args.data)
         manifest = write_held_up(args.folder, mnist.x_test, mnist.y_test.astype(np.int32), args.frames, args.size,
-                                 args.light, args.seed, args.force)
+                                 args.light, args.seed, args.force, args.lean, args.backdrop)
     except (DigitcamError, FileExistsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -235,6 +235,23 @@ class Lines(NamedTuple):
     sparse_cols: np.ndarray
 
 
+def sparse_ink(pooled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ink of a mask pooled 4:1 (``pooled``, 0-255), and the part of it that is sparse (0/255
+    each): where a straight line through the ink may be a rule.
+
+    Rules lie on paper; a textured background (fabric, foliage, gravel) is blots of ink nearly
+    everywhere, and any line through it gathers more votes than a thin rule does. Blots are what
+    stays of the pooled ink after an erosion (a rule, even a dense grid of them, is gone)."""
+    small = cv2.threshold(pooled, 40, 255, cv2.THRESH_BINARY)[1]
+    # a thin rule crossing a pooled pixel's rows at a slant covers little of each: there, any ink
+    # counts (a pooled pixel of a few ink pixels)
+    every = cv2.threshold(pooled, POOL_ANY, 255, cv2.THRESH_BINARY)[1]
+    window = max(3, min(small.shape) // SPARSE_WINDOW) | 1
+    blots = cv2.erode(small, np.ones((2, 2), np.uint8))
+    dense = cv2.threshold(cv2.blur(blots, (window, window)), int(255 * SPARSE_INK), 255, cv2.THRESH_BINARY)[1]
+    return small, cv2.bitwise_and(every, cv2.bitwise_not(dense))
+
+
 def _hough(mask: np.ndarray, sparse_only: bool = False) -> Lines:
     """The straight lines of an ink mask (see :class:`Lines`). A page held up is never level, and
     a rule leaning 2 degrees breaks into short steps that no level run finds: lines are looked
@@ -242,17 +259,7 @@ def _hough(mask: np.ndarray, sparse_only: bool = False) -> Lines:
     ``sparse_only``: the lines through sparse ink only (the others come back empty)."""
     h, w = mask.shape
     pooled = cv2.resize(mask, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
-    small = cv2.threshold(pooled, 40, 255, cv2.THRESH_BINARY)[1]
-    # a thin rule crossing a pooled pixel's rows at a slant covers little of each: there, any ink
-    # counts (a pooled pixel of a few ink pixels)
-    every = cv2.threshold(pooled, POOL_ANY, 255, cv2.THRESH_BINARY)[1]
-    # rules lie on paper; a textured background (fabric, foliage, gravel) is blots of ink nearly
-    # everywhere, and any line through it gathers more votes than a thin rule does. Blots are
-    # what stays of the pooled ink after an erosion (a rule, even a dense grid of them, is gone)
-    window = max(3, min(small.shape) // SPARSE_WINDOW) | 1
-    blots = cv2.erode(small, np.ones((2, 2), np.uint8))
-    dense = cv2.threshold(cv2.blur(blots, (window, window)), int(255 * SPARSE_INK), 255, cv2.THRESH_BINARY)[1]
-    sparse = cv2.bitwise_and(every, cv2.bitwise_not(dense))
+    small, sparse = sparse_ink(pooled)
     slant = np.deg2rad(RULE_SLANT)
 
     def lines(img: np.ndarray, span: float) -> np.ndarray:

@@ -54,6 +54,7 @@ class Look:
     chosen: list[int]        # indices into batch.hyps
     turn: int = 0            # degrees clockwise the page was turned to read it (rotation "auto")
     size: tuple[int, int] = (0, 0)  # width, height of the image looked at, before scaling
+    density: np.ndarray | None = None  # the dark ink pooled 4:1, summed (Strokes.density): its rules' lean
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -116,9 +117,9 @@ class Recognizer:
             chosen = line_pieces(gray, strokes, batch, chosen, probs)
         t5 = time.perf_counter()
         ms = lambda a, b: (b - a) * 1e3  # noqa: E731
-        return Look(scale, batch, probs, chosen, 0, (w, h), {"find": ms(t0, t1), "candidates": ms(t1, t2), "crops": ms(t2, t3),
-                                                  "classify": ms(t3, t4), "select": ms(t4, t5),
-                                                  "proposed": float(proposed), "hypotheses": float(len(batch))})
+        timings = {"find": ms(t0, t1), "candidates": ms(t1, t2), "crops": ms(t2, t3), "classify": ms(t3, t4),
+                   "select": ms(t4, t5), "proposed": float(proposed), "hypotheses": float(len(batch))}
+        return Look(scale, batch, probs, chosen, 0, (w, h), strokes[0].density, timings)
 
     def __call__(self, frame: np.ndarray, tilt: float | None = None, scale: float | None = None,
                  roi: tuple[int, int, int, int] | None = None, rejected: float | None = None) -> Result:
@@ -179,7 +180,7 @@ class Recognizer:
                 turn = look.turn
                 gray = view = orientation.rotate(gray, turn)
         sure = self._sure_boxes(look) if self.deskew else np.zeros((0, 4))
-        residual = tilt_stage.lean_of(sure) if self.deskew else 0.0
+        residual, by_rules = tilt_stage.lean_to_level(sure, look.density) if self.deskew else (0.0, False)
         lean = tilt_stage.fold(applied + residual)
         skipped = None
         if residual and rejected is not None and abs(tilt_stage.fold(lean - rejected)) < tilt_stage.BIN:
@@ -197,7 +198,8 @@ class Recognizer:
                 m2 = tilt_stage.compose(m2, to_view)
                 other, n = self._read(levelled, at=at)
                 looks += n
-                if _sureness(other) + tilt_stage.LEVEL_FAVOUR > best:
+                if (_sureness(other) + tilt_stage.LEVEL_FAVOUR > best
+                        and (not by_rules or tilt_stage.confirmed(self._sure_boxes(other)))):
                     look, applied, m, best = other, way, m2, _sureness(other)
                     kept = True
             skipped = None if kept else lean

@@ -7,6 +7,12 @@ do not. Each digit-like region of the first look votes with the direction to its
 digit-like neighbour (the "docstrum" of O'Gorman, 1993), folded into [-45, 45) degrees so rows
 and stacked columns vote alike; the peak of the votes is the lean, if enough votes agree.
 
+A ruled or squared page leaning more than the rule search's ``ink.RULE_SLANT`` is the
+exception: its rules are not cut, they glue each row of digits into one region, and no digit is
+read to vote. Where the digits cast too few votes or disagree, the lean of the page's rules
+(a family of straight lines leaning alike, :func:`lean_of_rules`) is tried instead, and the
+levelled reading is kept only where its digits then stand on level lines (:func:`confirmed`).
+
 ``scan`` then reads the frame again, rotated level, and keeps whichever reading is surer in sum
 (so a wrong lean costs time, never digits); ``live`` instead carries each frame's lean to the
 next frame and reads it level at once: one pass a frame. Numbers are grouped in the levelled
@@ -31,6 +37,10 @@ AGREEMENT = 0.2      # share of the votes within BIN of the peak (spread evenly,
 BIN = 4.0            # degrees; the width of the vote window
 NEIGHBOUR = 1.5     # a neighbour is nearer than this many region sizes: digits of one number (a
                      # line gap is 1.6 digit heights and more), so digits of other lines do not vote
+CONFIRM_REACH = 2.5  # region sizes: digits this far apart are neighbours on a line when a levelled reading
+                     # confirms the rules' lean (a sudoku's digits stand a cell, 1.5-2 of their heights,
+                     # apart; at NEIGHBOUR they cast no votes, and a leaning sudoku read levelled
+                     # was not kept)
 SURE = 0.3           # a region votes when it reads as a digit at least this surely
 LEVEL_FAVOUR = 0.5   # summed confidence: the levelled reading is kept unless the frame as it is
                      # reads surer by more than half a sure digit; about as sure, the levelled one
@@ -46,8 +56,9 @@ class Lean:
     agreement: float
 
 
-def measure(boxes: np.ndarray) -> Lean:
-    """The lean of the lines that the digit-like ``boxes`` (x, y, w, h) sit on."""
+def measure(boxes: np.ndarray, reach: float = NEIGHBOUR) -> Lean:
+    """The lean of the lines that the digit-like ``boxes`` (x, y, w, h) sit on; a neighbour is
+    nearer than ``reach`` region sizes."""
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
     if len(boxes) < 2:
         return Lean(0.0, 0, 0.0)
@@ -57,7 +68,7 @@ def measure(boxes: np.ndarray) -> Lean:
     dist = np.hypot(d[..., 0], d[..., 1])
     np.fill_diagonal(dist, np.inf)
     nearest = dist.argmin(axis=1)
-    ok = dist[np.arange(len(boxes)), nearest] < NEIGHBOUR * np.maximum(size, size[nearest])
+    ok = dist[np.arange(len(boxes)), nearest] < reach * np.maximum(size, size[nearest])
     if ok.sum() < MIN_VOTES:
         return Lean(0.0, int(ok.sum()), 0.0)
     v = d[np.arange(len(boxes)), nearest][ok]
@@ -80,6 +91,95 @@ def lean_of(boxes: np.ndarray) -> float:
     if lean.votes >= MIN_VOTES and lean.agreement >= AGREEMENT and abs(lean.degrees) >= MIN_TILT:
         return lean.degrees
     return 0.0
+
+
+RULE_FAMILY = 3      # a page's lean is that of at least this many distinct rules leaning alike (as ink.FAMILY)
+
+
+def lean_to_level(boxes: np.ndarray, density: np.ndarray | None = None) -> tuple[float, bool]:
+    """The lean worth levelling (degrees), and whether it is the rules' rather than the digits'.
+
+    The digits' (:func:`lean_of`) where they are enough and agree to measure one; where they are
+    not, that of the page's rules in ``density`` (see :func:`lean_of_rules`), if given; else 0.0.
+    A reading levelled by the rules' lean is kept only where its digits confirm it
+    (:func:`confirmed`): a digit-free photo's lines lean too, and a levelled reading of a
+    few false digits is surer than none."""
+    lean = measure(boxes)
+    if lean.votes >= MIN_VOTES and lean.agreement >= AGREEMENT:
+        return (lean.degrees if abs(lean.degrees) >= MIN_TILT else 0.0), False
+    if density is None:
+        return 0.0, False
+    rules = lean_of_rules(density)
+    return rules, bool(rules)
+
+
+def confirmed(after: np.ndarray) -> bool:
+    """Whether a reading levelled by the rules' lean confirms it: its digit-like ``after`` boxes
+    sit on level lines (enough of them, agreeing on a lean under MIN_TILT), neighbours counted
+    up to CONFIRM_REACH sizes apart. A digit-free photo's leaning lines, read levelled, give a
+    few scattered false digits, which do not."""
+    lean = measure(after, CONFIRM_REACH)
+    return lean.votes >= MIN_VOTES and lean.agreement >= AGREEMENT and abs(lean.degrees) < MIN_TILT
+
+
+def lean_of_rules(density: np.ndarray) -> float:
+    """The lean (degrees, counter-clockwise, in [-45, 45)) of a page's rules, or 0.0 where there
+    is no family of them or it leans less than MIN_TILT: what a ruled or squared page leaning
+    more than the rule search's RULE_SLANT is levelled by when no digit can be read to measure it
+    (its leaning rules, not cut out, glue every row of digits into one region).
+
+    ``density``: the summed-area table of the dark ink pooled 4:1 (``Strokes.density``). The
+    straight lines of its sparse ink (see :func:`digitcam.engine.ink.sparse_ink`) at any angle,
+    strongest first; lines leaning alike that meet inside the frame are one (a fan of lines
+    through one stroke); the largest set of at least RULE_FAMILY leaning alike (within BIN, rows
+    and columns folded together) gives the lean. Clutter's lines (wood grain) may form a family
+    too: a lean from them costs a look, never digits (the levelled reading is kept only where it
+    is surer and its digits confirm the lean, :func:`confirmed`)."""
+    from digitcam.engine.ink import FAMILY_FRACTION, MAX_LINES, sparse_ink
+
+    density = np.asarray(density)
+    if density.ndim != 2 or min(density.shape) < 8:
+        return 0.0
+    pooled = np.diff(np.diff(density, axis=0), axis=1).clip(0, 255).astype(np.uint8)
+    _, sparse = sparse_ink(pooled)
+    h, w = sparse.shape
+    # a rule of a family spans at least 1/FAMILY_FRACTION of the frame (as the rule search's);
+    # a degree is fine enough: the levelled page's rules are found within ink.RULE_SLANT
+    found = cv2.HoughLines(sparse, 1, np.deg2rad(1.0), max(10, int(max(h, w) / FAMILY_FRACTION)))
+    if found is None or len(found) < RULE_FAMILY:
+        return 0.0
+    lines = found[:128, 0].astype(np.float64)
+    rho, theta = lines[:, 0], lines[:, 1]
+    # where each pair of lines meets: inside the frame, they are one line
+    c, s = np.cos(theta), np.sin(theta)
+    det = c[:, None] * s[None] - s[:, None] * c[None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = (rho[:, None] * s[None] - s[:, None] * rho[None]) / det
+        y = (c[:, None] * rho[None] - rho[:, None] * c[None]) / det
+    meet = (np.abs(det) > 1e-9) & (x >= 0) & (x <= w) & (y >= 0) & (y <= h)
+    # ... when they lean alike: a floorboard's gap crossing the rules is a line of its own
+    alike = np.abs(np.degrees(theta[:, None] - theta[None])) <= BIN
+    same = (meet & alike) | ((np.abs(det) <= 1e-9) & (np.abs(rho[:, None] - rho[None]) < 2.0))
+    alive = np.ones(len(lines), bool)
+    kept = []
+    while alive.any() and len(kept) < MAX_LINES:
+        i = int(alive.argmax())
+        kept.append(i)
+        alive &= ~same[i]
+    lean = np.array([fold(90.0 - np.degrees(theta[i])) for i in kept])
+    # lines near level are cut by the rule search as they are (a floorboard's, too): only steeper
+    # families need the page levelled
+    lean = lean[np.abs(lean) >= MIN_TILT - BIN / 2]
+    if len(lean) < RULE_FAMILY:
+        return 0.0
+    diff = np.abs((lean[:, None] - lean[None] + 45.0) % 90.0 - 45.0)
+    near = diff <= BIN / 2
+    best = int(near.sum(axis=1).argmax())
+    if near[best].sum() < RULE_FAMILY:
+        return 0.0
+    offsets = ((lean[near[best]] - lean[best] + 45.0) % 90.0) - 45.0
+    out = fold(lean[best] + float(np.median(offsets)))
+    return out if abs(out) >= MIN_TILT else 0.0
 
 
 def fold(degrees: float) -> float:
