@@ -337,3 +337,21 @@ def test_a_digit_alone_needs_a_surer_reading():
     # and the digit is then alone
     speck = (620, 330, 8, 12)                        # within ALONE of the digit's heights, not it of its
     assert specks(np.array([modest, speck]), w, h, np.array([unsure, 0.99])).tolist() == [True, True]
+
+
+def test_a_digit_holding_digits_is_a_loop_and_a_small_low_one_beside_a_digit_a_comma():
+    from digitcam.engine.marks import commas, loops
+
+    circle = [0, 0, 300, 120]
+    inside = [[40, 30, 40, 60], [100, 30, 40, 60]]
+    assert loops(np.array([circle, *inside])).tolist() == [True, False, False]
+    speck = [140, 50, 6, 8]                                      # a speck in a 0's loop: the 0 stays
+    assert loops(np.array([[120, 20, 50, 70], speck])).tolist() == [False, False]
+    row = [[0, 100, 40, 60], [50, 100, 40, 60]]
+    comma = [95, 145, 8, 22]                                     # hangs from the baseline
+    superscript = [95, 90, 12, 25]                               # small, but high: a digit
+    assert commas(np.array([*row, comma])).tolist() == [False, False, True]
+    assert commas(np.array([*row, superscript])).tolist() == [False, False, False]
+    assert not commas(np.array([*row, [95, 100, 35, 58]])).any()   # a digit of the number
+    assert not commas(np.array([*row, [400, 145, 8, 22]])).any()   # far from any digit
+    assert not commas(np.array([*row, [95, 140, 20, 20]])).any()   # round and on the line: a small 0

@@ -3,8 +3,8 @@
 ``scan``, ``live``, ``draw``, ``bench`` and ``eval`` all read digits through :class:`Recognizer`.
 Each stage is its own module in this package, in the order of the pipeline:
 :mod:`scale`, :mod:`ink`, :mod:`components`, :mod:`candidates`, :mod:`crops`, then the
-classifier (:mod:`digitcam.runtime`), :mod:`select`, :mod:`words`, :mod:`lines`, :mod:`alone`, and
-:mod:`digitcam.grouping` for numbers.
+classifier (:mod:`digitcam.runtime`), :mod:`select`, :mod:`words`, :mod:`lines`, :mod:`alone`,
+:mod:`marks`, and :mod:`digitcam.grouping` for numbers.
 Around them, :mod:`orientation` finds which way up a photo is and :mod:`tilt` reads leaning
 lines levelled.
 """
@@ -21,6 +21,7 @@ from digitcam.detections import MIN_CONFIDENCE, Detection, Result
 from digitcam.engine import alone as alone_stage
 from digitcam.engine import crops as crop_stage
 from digitcam.engine import gate as gate_stage
+from digitcam.engine import marks as marks_stage
 from digitcam.engine import orientation
 from digitcam.engine import scale as scale_stage
 from digitcam.engine import tilt as tilt_stage
@@ -78,6 +79,7 @@ class Recognizer:
                                    # from its digits (engine.orientation; scan --rotation auto)
     words: bool = True             # digits inside words of letters are letters (engine.words)
     alone: bool = True             # a small digit far from any other is a speck (engine.alone)
+    marks: bool = True             # a loop around digits and a comma between them are no digits (engine.marks)
     lines: bool = True             # a straight stroke whose line runs on past its ends is no 1 (engine.lines)
     deskew: bool = True            # read leaning lines again levelled, keep the surer (engine.tilt);
                                    # live passes each frame the lean of the last one instead
@@ -267,6 +269,9 @@ class Recognizer:
         if self.alone and dets:
             speck = alone_stage.specks(np.array([d.box for d in dets]), width, height, np.array([d.confidence for d in dets]))
             dets = [d for d, s in zip(dets, speck) if not s]
+        if self.marks and dets:
+            mark = marks_stage.marks(np.array([d.box for d in dets]))
+            dets = [d for d, s in zip(dets, mark) if not s]
         result.detections, result.numbers = grouping.read(dets)
         if level is not None:
             from dataclasses import replace
