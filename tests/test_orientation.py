@@ -6,7 +6,7 @@ import pytest
 from digitcam.engine import Recognizer
 from digitcam.engine.candidates import Hypothesis
 from digitcam.engine.crops import Batch
-from digitcam.engine.orientation import ROTATIONS, box_back, box_turned, decide, rotate
+from digitcam.engine.orientation import ROTATIONS, box_back, box_turned, decide, rotate, turn_map
 from digitcam.evaluate import match
 from digitcam.synth import render_scene
 
@@ -23,6 +23,9 @@ def test_boxes_turn_and_come_back():
         ys, xs = np.nonzero(rotate(img, deg))
         assert turned == (xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1)
         assert rotate(img, deg).shape == (th, tw)
+        x0, y0 = turn_map(deg, w, h) @ np.array([10.0, 20.0, 1.0])     # a pixel goes where rotate puts it
+        x1, y1 = turn_map(deg, w, h) @ np.array([39.0, 59.0, 1.0])
+        assert (min(x0, x1), min(y0, y1)) == (xs.min(), ys.min()) and (max(x0, x1), max(y0, y1)) == (xs.max(), ys.max())
 
 
 @pytest.fixture(scope="module")

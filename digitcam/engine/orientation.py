@@ -54,6 +54,14 @@ def rotate(image: np.ndarray, degrees: int) -> np.ndarray:
     return image if degrees == 0 else cv2.rotate(image, _CV[degrees])
 
 
+def turn_map(degrees: int, width: int, height: int) -> np.ndarray:
+    """The 2x3 map from a ``width`` x ``height`` image's pixels to those of the image turned
+    ``degrees`` clockwise (:func:`rotate`)."""
+    w, h = width - 1.0, height - 1.0
+    return {0: np.array([[1.0, 0, 0], [0, 1.0, 0]]), 90: np.array([[0, -1.0, h], [1.0, 0, 0]]),
+            180: np.array([[-1.0, 0, w], [0, -1.0, h]]), 270: np.array([[0, 1.0, 0], [-1.0, 0, w]])}[degrees]
+
+
 def box_back(box: tuple[int, int, int, int], degrees: int, width: int, height: int) -> tuple[int, int, int, int]:
     """A box (x, y, w, h) in the image turned ``degrees`` clockwise, in the original image's pixels
     (``width`` x ``height``)."""

@@ -198,7 +198,12 @@ class Recognizer:
             for way in tilt_stage.choices(tilt_stage.fold(applied + residual)):
                 levelled, m2 = tilt_stage.level(view, way)
                 m2 = tilt_stage.compose(m2, to_view)
-                other, n = self._read(levelled, at=at)
+                # a page levelled may stand on its side or its head (a lean folds a quarter turn
+                # into it, and rules cannot tell): which way up it is, its digits say, as of a
+                # photo read as it is
+                other, n = self._read(levelled, at=at, decide_turn=self.rotation == "auto")
+                if other.turn:
+                    m2 = tilt_stage.compose(orientation.turn_map(other.turn, levelled.shape[1], levelled.shape[0]), m2)
                 looks += n
                 if (_sureness(other) + tilt_stage.LEVEL_FAVOUR > best
                         and (not by_rules or tilt_stage.confirmed(self._sure_boxes(other)))):
@@ -221,18 +226,19 @@ class Recognizer:
 
     def _read(self, gray: np.ndarray, decide_turn: bool = False, at: float | None = None) -> tuple[Look, int]:
         """The first look, the page turned upright if asked, and a closer look if the digits are
-        small; or, ``at`` a known scale, that one look."""
-        if at is not None:
-            return self.look(gray, at), 1
-        look = self.look(gray, scale_stage.first_scale(gray.shape, self.base_side))
+        small; or, ``at`` a known scale, that one look (turned upright if asked)."""
+        first = scale_stage.first_scale(gray.shape, self.base_side) if at is None else at
+        look = self.look(gray, first)
         looks = 1
         if decide_turn:
             turn, _ = orientation.decide(self.classifier, look.batch)
             if turn:
                 gray = orientation.rotate(gray, turn)
-                look = self.look(gray, scale_stage.first_scale(gray.shape, self.base_side))
+                look = self.look(gray, scale_stage.first_scale(gray.shape, self.base_side) if at is None else at)
                 look.turn = turn
                 looks += 1
+        if at is not None:
+            return look, looks
         if self.second_look:
             heights = np.array([look.batch.hyps[i].box[3] for i in look.chosen])
             if len(heights) == 0 and self.search_small:
