@@ -2,8 +2,8 @@
 ``python -m digitcam.train.heldup DIR --data mnist.npz``.
 
 Each frame is a page of 24 MNIST *test* digits (never trained on) in rows, on plain, ruled or
-squared paper in turn, held up in front of floorboards or fabric: turned a little, in
-perspective, shrunk as a lens shrinks it (``digitcam.synth.held_up_page``). The folder gets the
+squared paper in turn, held up in front of floorboards or fabric (or a bright wall): turned a
+little, in perspective, shrunk as a lens shrinks it (``digitcam.synth.held_up_page``). The folder gets the
 frames as PNG and a ``manifest.json`` in the dev set's layout, one kind per paper
 (``held_up_plain``, ``held_up_ruled``, ``held_up_squared``), so that ``digitcam eval`` measures
 them per kind, and ``--blur`` and ``--jpeg`` make them a webcam's:
@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(prog="python -m digitcam.train.heldup",
                                  description="Write labelled frames of pages of MNIST test digits held up in front of "
-                                             "floorboards or fabric, and their manifest.json, for digitcam eval --labels.")
+                                             "floorboards, fabric or a bright wall, and their manifest.json, for "
+                                             "digitcam eval --labels.")
     ap.add_argument("folder", type=Path, help="where to write them (made if missing)")
     ap.add_argument("--data", help="MNIST as Keras' mnist.npz or a folder of IDX files (default: as digitcam train finds it)")
     ap.add_argument("--frames", type=int, default=16, help="how many frames (default 16: plain, ruled and squared in turn)")
