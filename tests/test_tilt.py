@@ -9,7 +9,7 @@ from digitcam.engine.components import find_strokes
 from digitcam.engine.tilt import (MIN_TILT, box_back, choices, confirmed, lean_of, lean_of_rules, lean_to_level, level,
                                   measure)
 from digitcam.evaluate import match
-from digitcam.synth import fabric, held_up_page, render_scene, wood
+from digitcam.synth import fabric, held_up_page, render_scene, typeset_sudoku, wood
 
 
 def lean_page(image: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
@@ -182,8 +182,8 @@ def test_the_lean_of_a_pages_rules(lean):
 
 
 def test_no_lean_from_level_rules_plain_paper_or_scattered_lines():
-    """Rules near level are cut as they are (no levelling needed), plain paper has none, and
-    lines at every angle are no family."""
+    """Rules near level are cut as they are (no levelling needed), plain paper has none, lines at
+    every angle are no family, and nor are the diagonals through a grid's crossings."""
     assert _rules_lean("ruled", 3.0, fabric, seed=64) == 0.0
     assert _rules_lean("plain", 25.0, fabric, seed=65) == 0.0
     rng = np.random.default_rng(66)
@@ -193,6 +193,16 @@ def test_no_lean_from_level_rules_plain_paper_or_scattered_lines():
         d = 300 * np.array([np.cos(np.radians(a)), np.sin(np.radians(a))])
         cv2.line(img, tuple(int(v) for v in c - d), tuple(int(v) for v in c + d), 60, 2)
     assert lean_of_rules(find_strokes(img)[0].density) == 0.0
+    # a typeset sudoku held up in front of fabric: lines through its bold grid's crossings (its
+    # diagonals) and through the fabric gather votes from points apart, and are no rules (before
+    # the ink along a line had to be unbroken, these two leaned 45 and 28 degrees)
+    for seed in (2, 4):
+        rng = np.random.default_rng(seed)
+        for back in (wood, fabric):   # (the fabric frame of each seed is the one)
+            frame = held_up_page(typeset_sudoku(rng, "DejaVuSans-Bold.ttf", clues=28), back(720, 1280, rng), rng,
+                                 fill=(0.75, 0.95))
+            gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
+            assert lean_of_rules(find_strokes(gray)[0].density) == 0.0, (seed, back.__name__)
 
 
 def test_the_digits_lean_comes_before_the_rules(monkeypatch):

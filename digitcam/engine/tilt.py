@@ -124,7 +124,8 @@ def confirmed(after: np.ndarray) -> bool:
 
 def lean_of_rules(density: np.ndarray) -> float:
     """The lean (degrees, counter-clockwise, in [-45, 45)) of a page's rules, or 0.0 where there
-    is no family of them or it leans less than MIN_TILT: what a ruled or squared page leaning
+    is no family of them or it leans no more than the rule search reaches (``ink.RULE_SLANT``,
+    whose rules are cut as they lean): what a ruled or squared page leaning
     more than the rule search's RULE_SLANT is levelled by when no digit can be read to measure it
     (its leaning rules, not cut out, glue every row of digits into one region).
 
@@ -135,7 +136,7 @@ def lean_of_rules(density: np.ndarray) -> float:
     and columns folded together) gives the lean. Clutter's lines (wood grain) may form a family
     too: a lean from them costs a look, never digits (the levelled reading is kept only where it
     is surer and its digits confirm the lean, :func:`confirmed`)."""
-    from digitcam.engine.ink import FAMILY_FRACTION, MAX_LINES, sparse_ink
+    from digitcam.engine.ink import FAMILY_FRACTION, MAX_LINES, RULE_SLANT, sparse_ink
 
     density = np.asarray(density)
     if density.ndim != 2 or min(density.shape) < 8:
@@ -145,7 +146,8 @@ def lean_of_rules(density: np.ndarray) -> float:
     h, w = sparse.shape
     # a rule of a family spans at least 1/FAMILY_FRACTION of the frame (as the rule search's);
     # a degree is fine enough: the levelled page's rules are found within ink.RULE_SLANT
-    found = cv2.HoughLines(sparse, 1, np.deg2rad(1.0), max(10, int(max(h, w) / FAMILY_FRACTION)))
+    votes = max(10, int(max(h, w) / FAMILY_FRACTION))
+    found = cv2.HoughLines(sparse, 1, np.deg2rad(1.0), votes)
     if found is None or len(found) < RULE_FAMILY:
         return 0.0
     lines = found[:128, 0].astype(np.float64)
@@ -166,10 +168,13 @@ def lean_of_rules(density: np.ndarray) -> float:
         i = int(alive.argmax())
         kept.append(i)
         alive &= ~same[i]
+    # a rule is ink all along; a line through a grid's crossings (its diagonals) or through
+    # scattered texture gathers its votes from points apart
+    kept = [i for i in kept if _unbroken(sparse, rho[i], theta[i], votes)]
     lean = np.array([fold(90.0 - np.degrees(theta[i])) for i in kept])
-    # lines near level are cut by the rule search as they are (a floorboard's, too): only steeper
-    # families need the page levelled
-    lean = lean[np.abs(lean) >= MIN_TILT - BIN / 2]
+    # rules leaning up to RULE_SLANT are cut by the rule search as they are (a floorboard's, too):
+    # only steeper families need the page levelled
+    lean = lean[np.abs(lean) > RULE_SLANT - BIN / 2]
     if len(lean) < RULE_FAMILY:
         return 0.0
     diff = np.abs((lean[:, None] - lean[None] + 45.0) % 90.0 - 45.0)
@@ -179,7 +184,31 @@ def lean_of_rules(density: np.ndarray) -> float:
         return 0.0
     offsets = ((lean[near[best]] - lean[best] + 45.0) % 90.0) - 45.0
     out = fold(lean[best] + float(np.median(offsets)))
-    return out if abs(out) >= MIN_TILT else 0.0
+    return out if abs(out) > RULE_SLANT else 0.0
+
+
+RULE_GAP = 2         # pooled pixels: a rule's ink along its line breaks for no more than this
+
+
+def _unbroken(ink: np.ndarray, rho: float, theta: float, length: int) -> bool:
+    """Whether the Hough line (``rho``, ``theta``) runs through ``ink`` (0/255) unbroken, gaps of up
+    to RULE_GAP pixels bridged and a pixel either side counted, for ``length`` pixels somewhere."""
+    h, w = ink.shape
+    c, s = np.cos(theta), np.sin(theta)
+    t = np.arange(-(h + w), h + w, dtype=np.float64)
+    xs = np.rint(rho * c - t * s).astype(np.intp)      # along the line, a pixel a step
+    ys = np.rint(rho * s + t * c).astype(np.intp)
+    inside = (xs >= 1) & (xs <= w - 2) & (ys >= 1) & (ys <= h - 2)
+    xs, ys = xs[inside], ys[inside]
+    if len(xs) < length:
+        return False
+    near = (ink[ys, xs] | ink[ys - 1, xs] | ink[ys + 1, xs] | ink[ys, xs - 1] | ink[ys, xs + 1]) > 0
+    on = np.flatnonzero(near)
+    if len(on) == 0:
+        return False
+    breaks = np.flatnonzero(np.diff(on) > RULE_GAP + 1)
+    starts, ends = on[np.r_[0, breaks + 1]], on[np.r_[breaks, len(on) - 1]]
+    return bool((ends - starts + 1).max() >= length)
 
 
 def fold(degrees: float) -> float:
