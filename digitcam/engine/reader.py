@@ -182,7 +182,9 @@ class Recognizer:
                 turn = look.turn
                 gray = view = orientation.rotate(gray, turn)
         sure = self._sure_boxes(look) if self.deskew else np.zeros((0, 4))
-        residual, by_rules = tilt_stage.lean_to_level(sure, look.density) if self.deskew else (0.0, False)
+        # (a part of a frame, read around the digits live follows, needs no rules to find its lean)
+        density = look.density if roi is None else None
+        residual, by_rules = tilt_stage.lean_to_level(sure, density) if self.deskew else (0.0, False)
         lean = tilt_stage.fold(applied + residual)
         skipped = None
         if residual and rejected is not None and abs(tilt_stage.fold(lean - rejected)) < tilt_stage.BIN:
