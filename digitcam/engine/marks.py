@@ -17,8 +17,8 @@ import numpy as np
 INSIDE = 0.9        # a box holds another when this share of the other's area lies inside it ...
 INNER = 0.25        # ... and the other is at least this share of its height (a digit; a speck in a 0's
                     # loop read as a 1 is smaller, and leaves the 0 be)
-MARK_HEIGHT = 0.5   # a comma is under this share of its neighbour's height (handwritten digits of one
-                    # number differ by a third at most; a comma is a quarter to a third)
+MARK_HEIGHT = 0.5   # a comma is under this share of its neighbour's height (a quarter to a third; but
+                    # a hand's digits may differ as much, so it takes the shape and place below too)
 MARK_GAP = 1.0      # ... no further from it than this many of the neighbour's heights ...
 COMMA_WIDTH = 0.75  # ... and narrower than this share of its own height (a small round 0 beside a tall 6 or
                     # a long-tailed 4 is as small, written in a hand whose 0s are like o's: dev photos)
