@@ -40,9 +40,13 @@ def _paper(h: int, w: int, rng: np.random.Generator, dark: bool) -> np.ndarray:
         base = np.array(rng.uniform(185, 250, 3), np.float32)
         base[rng.integers(3)] -= rng.uniform(0, 25)  # off-white or tinted paper
     page = np.ones((h, w, 3), np.float32) * base
+    return page * _light(h, w, rng, 0.18)[..., None]
+
+
+def _light(h: int, w: int, rng: np.random.Generator, spread: float) -> np.ndarray:
+    """A lamp's light over a surface: a random slope across it, up to ``spread`` either way at its edges."""
     gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
-    light = 1.0 + rng.uniform(-0.18, 0.18) * (gx / w - 0.5) * 2 + rng.uniform(-0.18, 0.18) * (gy / h - 0.5) * 2
-    return page * light[..., None]
+    return 1.0 + rng.uniform(-spread, spread) * (gx / w - 0.5) * 2 + rng.uniform(-spread, spread) * (gy / h - 0.5) * 2
 
 
 def _rules(page: np.ndarray, rng: np.random.Generator, spacing: int, squared: bool) -> None:
@@ -164,8 +168,7 @@ def wood(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
 
 def wall(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     """A bright wall or window behind a page held up: evenly lit, brighter than most paper."""
-    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
-    light = 1.0 + rng.uniform(-0.1, 0.1) * (gx / w - 0.5) * 2 + rng.uniform(-0.1, 0.1) * (gy / h - 0.5) * 2
+    light = _light(h, w, rng, 0.1)
     img = np.ones((h, w, 3), np.float32) * (rng.uniform(0.93, 1.0, 3) * rng.uniform(215, 255)).astype(np.float32)
     return img * light[..., None] + rng.normal(0, 2, (h, w, 3)).astype(np.float32)
 

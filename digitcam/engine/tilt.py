@@ -85,12 +85,14 @@ def measure(boxes: np.ndarray, reach: float = NEIGHBOUR) -> Lean:
     return Lean(lean, int(members.sum()), float(members.mean()))
 
 
+def _clear(lean: Lean) -> bool:
+    """Whether a measured lean is one: enough votes, and enough of them agreeing."""
+    return lean.votes >= MIN_VOTES and lean.agreement >= AGREEMENT
+
+
 def lean_of(boxes: np.ndarray) -> float:
     """The lean worth levelling (degrees), or 0.0 when the lines are level or it is unclear."""
-    lean = measure(boxes)
-    if lean.votes >= MIN_VOTES and lean.agreement >= AGREEMENT and abs(lean.degrees) >= MIN_TILT:
-        return lean.degrees
-    return 0.0
+    return lean_to_level(boxes)[0]
 
 
 RULE_FAMILY = 3      # a page's lean is that of at least this many distinct rules leaning alike (as ink.FAMILY)
@@ -105,7 +107,7 @@ def lean_to_level(boxes: np.ndarray, density: np.ndarray | None = None) -> tuple
     (:func:`confirmed`): a digit-free photo's lines lean too, and a levelled reading of a
     few false digits is surer than none."""
     lean = measure(boxes)
-    if lean.votes >= MIN_VOTES and lean.agreement >= AGREEMENT:
+    if _clear(lean):
         return (lean.degrees if abs(lean.degrees) >= MIN_TILT else 0.0), False
     if density is None:
         return 0.0, False
@@ -119,15 +121,15 @@ def confirmed(after: np.ndarray) -> bool:
     up to CONFIRM_REACH sizes apart. A digit-free photo's leaning lines, read levelled, give a
     few scattered false digits, which do not."""
     lean = measure(after, CONFIRM_REACH)
-    return lean.votes >= MIN_VOTES and lean.agreement >= AGREEMENT and abs(lean.degrees) < MIN_TILT
+    return _clear(lean) and abs(lean.degrees) < MIN_TILT
 
 
 def lean_of_rules(density: np.ndarray) -> float:
     """The lean (degrees, counter-clockwise, in [-45, 45)) of a page's rules, or 0.0 where there
-    is no family of them or it leans no more than the rule search reaches (``ink.RULE_SLANT``,
-    whose rules are cut as they lean): what a ruled or squared page leaning
-    more than the rule search's RULE_SLANT is levelled by when no digit can be read to measure it
-    (its leaning rules, not cut out, glue every row of digits into one region).
+    is no family of them or it leans no more than the rule search reaches (``ink.RULE_SLANT``:
+    those rules are cut as they lean). A ruled or squared page leaning more is levelled by it
+    when no digit can be read to measure the lean (its rules, not cut out, glue every row of
+    digits into one region).
 
     ``density``: the summed-area table of the dark ink pooled 4:1 (``Strokes.density``). The
     straight lines of its sparse ink (see :func:`digitcam.engine.ink.sparse_ink`) at any angle,
