@@ -221,7 +221,9 @@ def test_black_ink_on_white_paper_in_a_busy_frame_is_read(recognizer, mnist_samp
     assert np.mean(right) >= 0.8, right
 
 
-TYPESET_SUDOKU_RECALL = 0.88   # measured 0.93 (three puzzles)
+# measured with the printed-digit reader (engine.printed): 1.000 and 0.955 (three puzzles each);
+# 0.928 and 0.735 by the CNN alone
+TYPESET_SUDOKU_RECALL = {"DejaVuSans.ttf": 0.95, "DejaVuSans-Bold.ttf": 0.9}
 
 
 def _printed_sudoku(rng: np.random.Generator, cell: int = 60, margin: int = 30) -> Scene:
@@ -262,20 +264,21 @@ def test_a_printed_sudoku_held_up_is_read(recognizer):
     assert np.mean(right) >= 0.95, right
 
 
-def test_a_sudoku_printed_in_a_common_typeface_is_read(recognizer):
+@pytest.mark.parametrize("face", sorted(TYPESET_SUDOKU_RECALL))
+def test_a_sudoku_printed_in_a_common_typeface_is_read(recognizer, face):
     """Newspaper puzzles print their clues in a sans-serif face (here DejaVu Sans, which ships with
-    matplotlib) whose 1 has a flag and a foot. The model learned handwriting only; it reads these
-    (0.93 of them when measured) but not yet the same face in bold (0.74: heavy 2s, 6s and 9s read
-    as no digit; README, Limits)."""
+    matplotlib, and its bold), whose 1 has a flag and a foot. The CNN learned handwriting and calls
+    such a 1, and a bold 9, "not a digit"; the printed-digit reader (engine.printed, trained on
+    other faces: train.scenes.TYPEFACES) reads them."""
     rng = np.random.default_rng(11)
     right = []
     for k in range(3):
-        frame = held_up_page(typeset_sudoku(rng, "DejaVuSans.ttf"), (fabric if k % 2 else wood)(960, 1280, rng), rng,
+        frame = held_up_page(typeset_sudoku(rng, face), (fabric if k % 2 else wood)(960, 1280, rng), rng,
                              tilt_deg=8.0, fill=(0.75, 0.95))
         r, f, _ = read_score(recognizer, frame.image, [b[:4] for b in frame.boxes], [b[4] for b in frame.boxes])
         right.append(r)
         assert f <= 1, (k, f)
-    assert np.mean(right) >= TYPESET_SUDOKU_RECALL, right
+    assert np.mean(right) >= TYPESET_SUDOKU_RECALL[face], right
 
 
 @pytest.mark.parametrize("spacing", [24, 32])

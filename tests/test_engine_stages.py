@@ -355,3 +355,23 @@ def test_a_digit_holding_digits_is_a_loop_and_a_small_low_one_beside_a_digit_a_c
     assert not commas(np.array([*row, [95, 100, 35, 58]])).any()   # a digit of the number
     assert not commas(np.array([*row, [400, 145, 8, 22]])).any()   # far from any digit
     assert not commas(np.array([*row, [95, 140, 20, 20]])).any()   # round and on the line: a small 0
+
+
+def test_the_printed_reader_is_heard_only_where_it_is_sure_of_a_digit_1_to_9_and_surer_than_the_cnn():
+    from digitcam.engine.printed import SURE, heard
+
+    def row(k, p):
+        r = np.full(11, (1 - p) / 10, np.float32)
+        r[k] = p
+        return r
+
+    cnn = np.stack([row(10, 0.7), row(10, 0.7), row(10, 0.7), row(3, 0.9995), row(10, 0.9)])
+    printed = np.stack([row(1, 0.999), row(1, SURE - 0.05), row(0, 0.999), row(8, 0.999), row(10, 0.999)])
+    out = heard(cnn, printed)
+    assert out[0].argmax() == 1                     # a printed 1 the CNN called no digit: heard
+    assert out[1].argmax() == 10                    # unsure: not heard
+    assert out[2].argmax() == 10                    # a printed 0 is left to the CNN (coins, o's)
+    assert out[3].argmax() == 3                     # the CNN is surer of its digit: it stands
+    assert out[4].argmax() == 10
+    assert np.array_equal(heard(cnn, printed[:, :] * 0 + row(10, 1.0)), cnn)
+    assert heard(cnn[:0], printed[:0]).shape == (0, 11)

@@ -355,3 +355,47 @@ def test_an_ensemble_serves_the_mean_of_its_members_in_one_call_and_fine_tunes(t
     junk.write_bytes(b"not a model")
     assert ensemble.main([str(a), str(junk), "--output", str(tmp_path / "x.keras")]) == 2
     assert not (tmp_path / "x.keras").exists()
+
+
+def test_the_printed_reader_trains_exports_and_is_heard_beside_its_model(tmp_path, small_npz, capsys):
+    """`python -m digitcam.train.printed` writes the reader, its LiteRT file and its card; a model
+    folder that holds it has the engine ask it (engine.printed), one without does not."""
+    import shutil
+
+    from digitcam.engine import Recognizer
+    from digitcam.model import DEFAULT_MODEL
+    from digitcam.train.printed import main
+
+    out = tmp_path / "m"
+    assert main(["--data", str(small_npz), "--out", str(out), "--printed-scenes", "12", "--scenes", "10", "--epochs", "1"]) == 0
+    card = json.loads((out / "printed.card.json").read_text())
+    assert card["held_out"]["digits"] > 0 and card["training_crops"] > 0 and card["held_out"]["crops"] > 0
+    assert load_classifier(out / "printed.tflite").heads(np.zeros((3, 28, 28), np.float32))["crop"].shape == (3, 11)
+    shutil.copy(DEFAULT_MODEL.with_suffix(".tflite"), out / "cnn.tflite")
+    assert Recognizer(load_classifier(out / "cnn.tflite"), gate=None).printed is not None
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(DEFAULT_MODEL.with_suffix(".tflite"), alone / "cnn.tflite")
+    assert Recognizer(load_classifier(alone / "cnn.tflite"), gate=None).printed is None
+
+
+def test_the_printed_reader_refuses_bad_arguments_in_one_line(tmp_path, capsys):
+    from digitcam.train.printed import main
+
+    assert main(["--data", str(tmp_path / "nosuch.npz"), "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nosuch.npz" in err
+    assert main(["--data", str(tmp_path / "nosuch.npz"), "--printed-scenes", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--printed-scenes" in err
+
+
+def test_pages_printed_all_through_print_every_digit_and_some_words():
+    """The printed reader's scenes: every true digit is printed (a TrueType face or a Hershey
+    font, so its ink is even: no MNIST digit), and printed letters are among them."""
+    from digitcam.train.scenes import _typed
+
+    rng = np.random.default_rng(0)
+    ink = _typed("7", 40, rng)
+    assert ink.shape[0] == 40 and 0.05 < ink.mean() < 0.6
+    assert _typed("Ab", 30, rng).shape[1] > _typed("A", 30, rng).shape[1]

@@ -20,7 +20,7 @@ def export_tflite(model, path: Path, representative: tuple[np.ndarray, np.ndarra
     """Write ``model`` as a ``.tflite`` file (dynamic batch) to ``path``.
 
     ``representative``: (digits (N, 28, 28, 1), contexts (N, 32, 32, 1)) inputs that calibrate
-    an int8 export; without it the export is float32. Keras' own LiteRT export
+    an int8 export (contexts None: a model of the digit alone); without it the export is float32. Keras' own LiteRT export
     (``model.export(format="litert")``) embeds the weights; a ``from_concrete_functions``
     conversion of a Keras 3 model here produced a file without them, so the int8 export goes
     through a SavedModel.
@@ -32,11 +32,11 @@ def export_tflite(model, path: Path, representative: tuple[np.ndarray, np.ndarra
         return path
     import tensorflow as tf
 
-    digits, contexts = (np.asarray(a, np.float32) for a in representative)
+    digits, contexts = (None if a is None else np.asarray(a, np.float32) for a in representative)
 
     def samples():
         for i in range(0, len(digits), 16):
-            yield {"digit": digits[i:i + 16], "context": contexts[i:i + 16]}
+            yield {"digit": digits[i:i + 16]} if contexts is None else {"digit": digits[i:i + 16], "context": contexts[i:i + 16]}
 
     with tempfile.TemporaryDirectory(prefix="digitcam-export-") as tmp, silenced_output():
         model.export(f"{tmp}/saved", format="tf_saved_model")

@@ -40,6 +40,14 @@ SYMBOLS = "+-=()[]<>/*%#&?:;.,!"
 FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX,
          cv2.FONT_HERSHEY_PLAIN)
 SCRIPT = (cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX)
+# TrueType faces that matplotlib ships (so every machine that trains has them) for pages printed
+# all through (``printed_pages="all"``: the printed-digit reader's scenes, engine.printed). DejaVu
+# Sans is left out: the sudoku test, the bench's typeset row and the README's measurement print
+# in it (and in URW's faces, which come with the system, not with a package).
+TYPEFACES = ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf", "DejaVuSerif-BoldItalic.ttf",
+             "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf", "DejaVuSansMono-Oblique.ttf",
+             "DejaVuSansMono-BoldOblique.ttf", "STIXGeneral.ttf", "STIXGeneralBol.ttf", "STIXGeneralItalic.ttf",
+             "STIXGeneralBolIta.ttf", "cmr10.ttf", "cmss10.ttf", "cmtt10.ttf", "cmb10.ttf", "cmti10.ttf")
 
 
 @dataclass
@@ -238,10 +246,13 @@ def _digit_ink(digit: np.ndarray, height: int, rng: np.random.Generator) -> np.n
     return ink if ink.max() > 0.5 else None
 
 
-def _printed_ink(label: int, height: int, rng: np.random.Generator) -> np.ndarray | None:
-    """A printed digit (a Hershey font, from hairline to bold) as float ink coverage, ``height``
-    pixels tall: sudoku puzzles, forms and price tags print their digits, and a reader that only
-    knows handwriting takes a bold printed 3 for a blob."""
+def _printed_ink(label: int, height: int, rng: np.random.Generator, faces: bool = False) -> np.ndarray | None:
+    """A printed digit (a Hershey font, from hairline to bold; with ``faces``, mostly a TrueType
+    face of :data:`TYPEFACES`) as float ink coverage, ``height`` pixels tall: sudoku puzzles,
+    forms and price tags print their digits, and a reader that only knows handwriting takes a bold
+    printed 3 for a blob."""
+    if faces and rng.random() < 0.75:
+        return _typed(str(label), height, rng)
     font = int(rng.choice(FONTS))
     thick = max(1, int(round(height / rng.uniform(4.5, 16))))
     size = 4 * height
@@ -253,6 +264,39 @@ def _printed_ink(label: int, height: int, rng: np.random.Generator) -> np.ndarra
     d = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
     s = height / d.shape[0]
     ink = cv2.resize(d, (max(1, int(round(d.shape[1] * s * rng.uniform(0.85, 1.15)))), height), interpolation=cv2.INTER_AREA)
+    return ink if ink.max() > 0.5 else None
+
+
+@lru_cache(maxsize=64)
+def _face(name: str, size: int):
+    import os
+
+    import matplotlib
+    from PIL import ImageFont
+
+    return ImageFont.truetype(os.path.join(os.path.dirname(matplotlib.__file__), "mpl-data", "fonts", "ttf", name), size)
+
+
+def _typed(text: str, height: int, rng: np.random.Generator, face: str | None = None) -> np.ndarray | None:
+    """``text`` typeset in a TrueType face (one of :data:`TYPEFACES` at random unless ``face``) as
+    float ink coverage, its ink ``height`` pixels tall, a little wider or narrower as a printer or a
+    camera makes it, sometimes bolder or thinner."""
+    from PIL import Image, ImageDraw
+
+    face = face or str(rng.choice(TYPEFACES))
+    size = 96
+    img = Image.new("L", (size * (len(text) + 2), 2 * size), 0)
+    ImageDraw.Draw(img).text((size // 2, size // 3), text, font=_face(face, size), fill=255)
+    mask = np.asarray(img)
+    ys, xs = np.nonzero(mask > 100)
+    if ys.size == 0:
+        return None
+    d = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
+    s = height / d.shape[0]
+    ink = cv2.resize(d, (max(1, int(round(d.shape[1] * s * rng.uniform(0.85, 1.15)))), height), interpolation=cv2.INTER_AREA)
+    if height >= 16 and rng.random() < 0.3:   # toner spread or starved
+        k = np.ones((2, 2), np.uint8)
+        ink = cv2.dilate(ink, k) if rng.random() < 0.5 else cv2.erode(ink, k)
     return ink if ink.max() > 0.5 else None
 
 
@@ -274,10 +318,22 @@ def _place(page: Page, ink: np.ndarray, x: int, y: int, darkness: float, label: 
     return True
 
 
-def _text(page: Page, rng: np.random.Generator, x: int, y: int, height: int, script: bool, n: int) -> int:
-    """Printed or script letters and symbols (never digits) at (x, y): returns the end x."""
+def _text(page: Page, rng: np.random.Generator, x: int, y: int, height: int, script: bool, n: int,
+          faces: bool = False) -> int:
+    """Printed or script letters and symbols (never digits) at (x, y): returns the end x. With
+    ``faces``, printed letters are mostly typeset in a TrueType face (:func:`_typed`)."""
     chars = LETTERS + (SYMBOLS if rng.random() < 0.5 else "")
     text = "".join(chars[int(rng.integers(len(chars)))] if rng.random() > 0.15 else " " for _ in range(n))
+    if faces and not script and text.strip() and rng.random() < 0.75:
+        ink = _typed(text.strip(), max(8, int(height * 1.3)), rng)
+        if ink is not None:
+            colour = page.ink if rng.random() < 0.6 else (rng.uniform(0, 80, 3) if not page.dark else rng.uniform(180, 255, 3))
+            h, w = page.img.shape[:2]
+            ih, iw = min(ink.shape[0], h - y), min(ink.shape[1], w - x)
+            if ih > 0 and iw > 0 and x >= 0 and y >= 0:
+                m = ink[:ih, :iw, None]
+                page.img[y:y + ih, x:x + iw] = page.img[y:y + ih, x:x + iw] * (1 - m) + np.asarray(colour, np.float32) * m
+            return x + ink.shape[1]
     font = int(rng.choice(SCRIPT if script else FONTS))
     scale = height / 22.0
     thick = max(1, int(height / rng.uniform(8, 16)))
@@ -296,8 +352,12 @@ def _text(page: Page, rng: np.random.Generator, x: int, y: int, height: int, scr
 
 
 def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
-           printed_pages: bool = False) -> None:
+           printed_pages: bool | str = False) -> None:
     """Lay digits (and distractors) out on the page in one of several layouts.
+
+    With ``printed_pages="all"``, every digit is printed, mostly in TrueType faces, and so are most
+    printed letters (the printed-digit reader's scenes, ``python -m digitcam.train.printed``);
+    sudoku grids and rows come more often.
 
     With ``printed_pages``, about a fifth of the pages and half of the sudoku grids print some or
     all of their digits, with bolder box lines. Neither shipped model learned from them (README,
@@ -306,8 +366,10 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
     digitcam.train.prefilter --printed``) that passes bold printed sudoku digits also passes
     specks that the CNN reads as digits on painted-out photos."""
     h, w = page.img.shape[:2]
+    faces = printed_pages == "all"
     layout = rng.choice(["rows", "columns", "grid", "touching", "scatter", "single", "math", "none"],
-                        p=[0.28, 0.13, 0.1, 0.1, 0.1, 0.08, 0.14, 0.07])
+                        p=[0.25, 0.08, 0.3, 0.05, 0.07, 0.05, 0.15, 0.05] if faces else
+                        [0.28, 0.13, 0.1, 0.1, 0.1, 0.08, 0.14, 0.07])
     short = min(h, w)
     dh = int(np.clip(short * rng.uniform(0.03, 0.16), 12, 200))
     if layout == "single":  # one digit, up to filling the frame (a drawing canvas, a close-up)
@@ -317,7 +379,9 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
         _rules(page, rng, max(10, int(dh * rng.uniform(1.1, 1.8))))
     it = iter(range(10 ** 9))
     printed = 0.0   # the share of this page's digits that are printed (a sudoku puzzle, a form)
-    if printed_pages:
+    if faces:
+        printed = 1.0
+    elif printed_pages:
         printed = 0.0 if rng.random() < (0.5 if layout == "grid" else 0.85) else rng.uniform(0.3, 1.0)
 
     def next_digit():
@@ -325,7 +389,7 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
         return digits[i], int(labels[i])
 
     def ink_of(d: np.ndarray, lab: int, height: int) -> np.ndarray | None:
-        return _printed_ink(lab, height, rng) if printed and rng.random() < printed else _digit_ink(d, height, rng)
+        return _printed_ink(lab, height, rng, faces) if printed and rng.random() < printed else _digit_ink(d, height, rng)
 
     margin = int(short * rng.uniform(0.03, 0.1))
     if layout == "none" or len(labels) == 0:  # a page of letters, symbols and lines only
@@ -339,15 +403,15 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
             while x < w - margin - dh:
                 r = rng.random()
                 if layout == "math" and r < 0.45:
-                    x = _text(page, rng, x, y, int(line_h * rng.uniform(0.5, 1.0)), rng.random() < 0.5, int(rng.integers(1, 6)))
+                    x = _text(page, rng, x, y, int(line_h * rng.uniform(0.5, 1.0)), rng.random() < 0.5, int(rng.integers(1, 6)), faces)
                     x += int(dh * rng.uniform(0.3, 1.0))
                     continue
-                if layout == "rows" and r < 0.12:
-                    x = _text(page, rng, x, y, int(line_h * rng.uniform(0.5, 0.9)), rng.random() < 0.3, int(rng.integers(2, 10)))
+                if layout == "rows" and r < (0.35 if faces else 0.12):
+                    x = _text(page, rng, x, y, int(line_h * rng.uniform(0.5, 0.9)), rng.random() < 0.3, int(rng.integers(2, 10)), faces)
                     x += int(dh * rng.uniform(0.5, 1.5))
                     continue
                 if len(labels) == 0:
-                    x = _text(page, rng, x, y, int(line_h * rng.uniform(0.5, 1.0)), rng.random() < 0.5, int(rng.integers(1, 8)))
+                    x = _text(page, rng, x, y, int(line_h * rng.uniform(0.5, 1.0)), rng.random() < 0.5, int(rng.integers(1, 8)), faces)
                     x += int(dh * rng.uniform(0.3, 1.0))
                     continue
                 sloppy = rng.random() < 0.35  # a hand whose digits vary in size along the line
@@ -403,7 +467,7 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
                 continue
             _place(page, ink, int(rng.integers(0, w - ink.shape[1])), int(rng.integers(0, h - ink.shape[0])), darkness, lab)
             if layout == "scatter" and rng.random() < 0.3:
-                _text(page, rng, int(rng.integers(0, w // 2)), int(rng.integers(0, h - 30)), int(dh * 0.7), rng.random() < 0.5, int(rng.integers(2, 8)))
+                _text(page, rng, int(rng.integers(0, w // 2)), int(rng.integers(0, h - 30)), int(dh * 0.7), rng.random() < 0.5, int(rng.integers(2, 8)), faces)
 
 
 def _hand(img: np.ndarray, rng: np.random.Generator) -> None:
@@ -458,7 +522,7 @@ def render_world(rng: np.random.Generator, size: tuple[int, int] | None = None) 
 
 
 def render_scene(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
-                 size: tuple[int, int] | None = None, printed_pages: bool = False) -> Scene:
+                 size: tuple[int, int] | None = None, printed_pages: bool | str = False) -> Scene:
     """One camera-sized scene with its true digit boxes (see the module docstring); with
     ``printed_pages``, some pages print their digits (the prefilter's scenes)."""
     h, w = size or SIZES[int(rng.integers(len(SIZES)))]
@@ -561,7 +625,7 @@ def _map_chunk(args) -> tuple:
 
 
 def map_scenes(fn, x: np.ndarray, y: np.ndarray, scenes: int, seed: int, workers: int = 2,
-               progress=None, chunk: int = 25, printed_pages: bool = False, backdrops: str | None = None,
+               progress=None, chunk: int = 25, printed_pages: bool | str = False, backdrops: str | None = None,
                world: bool = False) -> tuple[np.ndarray, ...]:
     """``fn(scene) -> (arrays...)`` over ``scenes`` scenes rendered from digits ``x`` and labels ``y``,
     in ``workers`` processes (scene k of chunk j uses the generator seeded ``seed + j``); the

@@ -23,6 +23,7 @@ from digitcam.engine import crops as crop_stage
 from digitcam.engine import gate as gate_stage
 from digitcam.engine import marks as marks_stage
 from digitcam.engine import orientation
+from digitcam.engine import printed as printed_stage
 from digitcam.engine import scale as scale_stage
 from digitcam.engine import tilt as tilt_stage
 from digitcam.engine.candidates import propose
@@ -85,12 +86,16 @@ class Recognizer:
                                    # live passes each frame the lean of the last one instead
     gate: gate_stage.Gate | None | str = "auto"  # stage 0: whether to read a frame at all
                                    # (engine.gate); "auto": the gate beside the model, if any
+    printed: Classifier | None | str = "auto"  # the printed-digit reader, heard where sure (engine.printed);
+                                   # "auto": the one beside the model, if any
 
     def __post_init__(self) -> None:
         if isinstance(self.prefilter, str):
             self.prefilter = load_prefilter(self.classifier.path)
         if isinstance(self.gate, str):
             self.gate = gate_stage.load_gate(self.classifier.path.parent, self.classifier.threads)
+        if isinstance(self.printed, str):
+            self.printed = printed_stage.load_printed(self.classifier.path, self.classifier.threads)
 
     def look(self, gray: np.ndarray, scale: float) -> Look:
         """One pass at ``scale``: every stage up to the chosen hypotheses, in working pixels."""
@@ -111,6 +116,8 @@ class Recognizer:
         t3 = time.perf_counter()
         heads = self.classifier.heads(batch.digits, batch.contexts)
         probs = heads[self.head] if self.head in heads else _mixed(heads, self.head)
+        if self.printed is not None and len(batch):
+            probs = printed_stage.heard(probs, self.printed.heads(batch.digits)["crop"])
         t4 = time.perf_counter()
         chosen = choose(batch, probs, self.min_confidence) if len(batch) else []
         if self.words:
