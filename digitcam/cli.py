@@ -56,6 +56,7 @@ class Runtime(str, Enum):
 RuntimeOpt = Annotated[Runtime, typer.Option("--runtime", help="Inference runtime: auto (LiteRT when installed), litert or tensorflow.")]
 ConfOpt = Annotated[float, typer.Option("--min-confidence", "-c", min=0.0, max=1.0, help="Hide digits the model is less sure of than this.")]
 LoneOpt = Annotated[bool, typer.Option("--keep-lone", help="Also show a digit far from any other that is small (under 3% of the image's shorter side), or under 10% and read less surely than 0.8: dropped as a speck of the scene by default.")]
+PrintedOpt = Annotated[bool, typer.Option("--printed/--handwritten-only", help="Also read printed digits (sudoku clues, typed numbers) with the printed-digit reader beside the model, heard where it is sure; --handwritten-only reads with the model alone.")]
 DataOpt = Annotated[Optional[Path], typer.Option("--data", help="MNIST as Keras' mnist.npz or a folder of IDX files. Default: $DIGITCAM_MNIST, then ~/.keras/datasets/mnist.npz, then Keras' download.")]
 
 
@@ -71,17 +72,19 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 
 
 def _recognizer(model: Optional[Path], runtime: str, min_confidence: float, threads: int = 1, photos: bool = False,
-                rotation: str = "0", keep_lone: bool = False):
+                rotation: str = "0", keep_lone: bool = False, printed: bool = True):
     """The engine; ``photos``: look closer for small digits even when none was read at first, and
     split more wide regions into pieces (scan and eval spend more on a photo than live on a
-    camera frame); ``keep_lone``: keep small digits far from any other (engine.alone)."""
+    camera frame); ``keep_lone``: keep small digits far from any other (engine.alone);
+    ``printed``: hear the printed-digit reader beside the model, if there is one (engine.printed)."""
     from digitcam.engine import Recognizer
     from digitcam.engine.crops import MAX_FRAME_PIECES, PHOTO_PIECES
     from digitcam.runtime import load_classifier
 
     turn = rotation if rotation == "auto" else int(rotation)
     return Recognizer(load_classifier(model, runtime, threads=threads), min_confidence=min_confidence, search_small=photos,
-                      rotation=turn, max_pieces=PHOTO_PIECES if photos else MAX_FRAME_PIECES, alone=not keep_lone)
+                      rotation=turn, max_pieces=PHOTO_PIECES if photos else MAX_FRAME_PIECES, alone=not keep_lone,
+                      printed="auto" if printed else None)
 
 
 @app.command()
@@ -99,6 +102,7 @@ def scan(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary line.")] = False,
     rotation: Annotated[Rotation, typer.Option("--rotation", help="Degrees clockwise to turn each image before reading it; auto: decide per image from its digits (photos that came in sideways or upside down); 0 reads every image as it is.")] = Rotation.auto,
     keep_lone: LoneOpt = False,
+    printed: PrintedOpt = True,
 ) -> None:
     """Read the digits in image files and print a table (or JSON/CSV).
 
@@ -119,7 +123,8 @@ def scan(
         for item in items:
             err.print(escape(f"digitcam scan: {item.shown}: {item.error}"), highlight=False, soft_wrap=True)
         raise typer.Exit(exit_status(len(items), sum(item.usage_error for item in items)))
-    first = _recognizer(model, runtime, min_confidence, photos=True, rotation=rotation.value, keep_lone=keep_lone)
+    first = _recognizer(model, runtime, min_confidence, photos=True, rotation=rotation.value, keep_lone=keep_lone,
+                        printed=printed)
     spare = [first]
 
     def factory():
@@ -129,7 +134,7 @@ def scan(
             return spare.pop()
         if first.classifier.runtime == "litert":
             return _recognizer(first.classifier.path, "litert", min_confidence, photos=True, rotation=rotation.value,
-                               keep_lone=keep_lone)
+                               keep_lone=keep_lone, printed=printed)
         return first
 
     workers = workers or max(1, min(4, os.cpu_count() or 1))
@@ -247,6 +252,7 @@ def evaluate(
     runtime: RuntimeOpt = Runtime.auto,
     min_confidence: ConfOpt = MIN_CONFIDENCE,
     keep_lone: LoneOpt = False,
+    printed: PrintedOpt = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Accuracy of a model on the MNIST test set, or of the engine on labelled photos (--labels)
@@ -276,7 +282,8 @@ def evaluate(
         from digitcam.evaluate import evaluate_negatives, evaluate_photos
         from rich.progress import Progress
 
-        recognizer = _recognizer(model, runtime, min_confidence, photos=True, rotation=rotation.value, keep_lone=keep_lone)
+        recognizer = _recognizer(model, runtime, min_confidence, photos=True, rotation=rotation.value, keep_lone=keep_lone,
+                                 printed=printed)
         recognizer.head = head
         rep: dict = {"model": str(recognizer.classifier.path), "head": head, "resize": resize, "blur": blur, "jpeg": jpeg}
         with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as progress:
@@ -408,6 +415,7 @@ def live(
     realtime: Annotated[bool, typer.Option("--realtime", help="Play a video file at its own speed, dropping frames the engine cannot keep up with (cameras always do).")] = False,
     min_confidence: ConfOpt = MIN_CONFIDENCE,
     keep_lone: LoneOpt = False,
+    printed: PrintedOpt = True,
     model: ModelOpt = None,
     runtime: RuntimeOpt = Runtime.auto,
     list_cameras: Annotated[bool, typer.Option("--list-cameras", help="Print the camera indices that open, with their resolutions, and exit.")] = False,
@@ -430,7 +438,7 @@ def live(
             err.print("digitcam: no camera opens at indices 0-9 (none attached, busy in another program, or no permission)", soft_wrap=True)
         raise typer.Exit(0 if cams else 1)
 
-    recognizer = _recognizer(model, runtime, min_confidence, threads=2, keep_lone=keep_lone)
+    recognizer = _recognizer(model, runtime, min_confidence, threads=2, keep_lone=keep_lone, printed=printed)
     stats = run_live(recognizer, LiveOptions(source=source, show=show, save=save, jsonl=jsonl, max_frames=max_frames,
                                              mirror=mirror, realtime=realtime, width=width, height=height, fps=fps),
                      log=lambda m: err.print(m, highlight=False, soft_wrap=True))

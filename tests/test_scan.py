@@ -211,3 +211,22 @@ def test_a_small_lone_digit_is_a_speck_unless_asked_to_keep_it(tmp_path, mnist_s
     kept = json.loads(run_cli("scan", str(tmp_path / "one.png"), "--json", "--keep-lone").stdout)[0]
     assert default["digits"] == []
     assert [d["label"] for d in kept["digits"]] == [int(y[i])], kept
+
+
+def test_printed_digits_are_read_unless_handwriting_only_is_asked(tmp_path):
+    """A sudoku printed in a bold face: its 1s with a foot and heavy 9s are the printed-digit
+    reader's (engine.printed); `--handwritten-only` reads with the model alone, and reads fewer."""
+    import cv2
+
+    from digitcam.synth import typeset_sudoku
+
+    rng = np.random.default_rng(5)
+    cv2.imwrite(str(tmp_path / "sudoku.png"), typeset_sudoku(rng, "DejaVuSans-Bold.ttf", clues=30).image)
+    truth = sorted(b[4] for b in typeset_sudoku(np.random.default_rng(5), "DejaVuSans-Bold.ttf", clues=30).boxes)
+    read = {}
+    for flag in ("--printed", "--handwritten-only"):
+        proc = run_cli("scan", str(tmp_path / "sudoku.png"), "--json", flag)
+        assert proc.returncode == 0, proc.stderr
+        read[flag] = sorted(d["label"] for d in json.loads(proc.stdout)[0]["digits"])
+    assert read["--printed"] == truth
+    assert len(read["--handwritten-only"]) < len(truth)

@@ -373,6 +373,8 @@ def test_the_printed_reader_trains_exports_and_is_heard_beside_its_model(tmp_pat
     assert load_classifier(out / "printed.tflite").heads(np.zeros((3, 28, 28), np.float32))["crop"].shape == (3, 11)
     shutil.copy(DEFAULT_MODEL.with_suffix(".tflite"), out / "cnn.tflite")
     assert Recognizer(load_classifier(out / "cnn.tflite"), gate=None).printed is not None
+    shutil.copy(DEFAULT_MODEL, out / "cnn.keras")   # TensorFlow's reader is as safe to share between threads as its model
+    assert Recognizer(load_classifier(out / "cnn.keras", "tensorflow"), gate=None).printed.runtime == "tensorflow"
     alone = tmp_path / "alone"
     alone.mkdir()
     shutil.copy(DEFAULT_MODEL.with_suffix(".tflite"), alone / "cnn.tflite")

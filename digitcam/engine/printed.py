@@ -19,13 +19,18 @@ from digitcam.runtime import Classifier, litert_available, load_classifier
 
 SURE = 0.99          # the printed reader is heard at this probability or more (see the README's figures)
 FILE = "printed.tflite"
+KERAS = "printed.keras"
 
 
-def load_printed(model_path: Path, threads: int = 1) -> Classifier | None:
-    """The printed-digit reader beside the model at ``model_path`` (its folder's
-    ``printed.tflite``), or None when the folder has none (the CNN reads alone, as before)."""
-    path = Path(model_path).with_name(FILE)
-    return load_classifier(path, "litert", threads) if path.exists() and litert_available() else None
+def load_printed(model_path: Path, runtime: str = "litert", threads: int = 1) -> Classifier | None:
+    """The printed-digit reader beside the model at ``model_path`` (its folder's ``printed.tflite``,
+    or with the TensorFlow ``runtime`` its ``printed.keras``, so that it is as safe to share between
+    threads as the model is), or None when the folder has none: the CNN reads alone, as before."""
+    tensorflow = runtime == "tensorflow"
+    path = Path(model_path).with_name(KERAS if tensorflow else FILE)
+    if not path.exists() or (not tensorflow and not litert_available()):
+        return None
+    return load_classifier(path, runtime, threads)
 
 
 def heard(probs: np.ndarray, printed: np.ndarray, sure: float = SURE) -> np.ndarray:

@@ -4,7 +4,8 @@
 Each stage is its own module in this package, in the order of the pipeline:
 :mod:`scale`, :mod:`ink`, :mod:`components`, :mod:`candidates`, :mod:`crops`, then the
 classifier (:mod:`digitcam.runtime`), :mod:`select`, :mod:`words`, :mod:`lines`, :mod:`alone`,
-:mod:`marks`, and :mod:`digitcam.grouping` for numbers.
+:mod:`marks`, and :mod:`digitcam.grouping` for numbers. Beside the classifier, :mod:`printed`
+reads printed digits, and is heard where it is sure.
 Around them, :mod:`orientation` finds which way up a photo is and :mod:`tilt` reads leaning
 lines levelled.
 """
@@ -95,7 +96,7 @@ class Recognizer:
         if isinstance(self.gate, str):
             self.gate = gate_stage.load_gate(self.classifier.path.parent, self.classifier.threads)
         if isinstance(self.printed, str):
-            self.printed = printed_stage.load_printed(self.classifier.path, self.classifier.threads)
+            self.printed = printed_stage.load_printed(self.classifier.path, self.classifier.runtime, self.classifier.threads)
 
     def look(self, gray: np.ndarray, scale: float) -> Look:
         """One pass at ``scale``: every stage up to the chosen hypotheses, in working pixels."""
