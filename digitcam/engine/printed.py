@@ -33,11 +33,12 @@ def load_printed(model_path: Path, runtime: str = "litert", threads: int = 1) ->
     return load_classifier(path, runtime, threads)
 
 
-def heard(probs: np.ndarray, printed: np.ndarray, sure: float = SURE) -> np.ndarray:
+def heard(probs: np.ndarray, printed: np.ndarray, sure: float | None = None) -> np.ndarray:
     """``probs`` (N, 11, the CNN's) with each row where ``printed`` (N, 11) reads a digit 1-9 at
     ``sure`` or more, surer than the CNN of any digit, replaced by the printed reader's row."""
     if len(probs) == 0:
         return probs
+    sure = SURE if sure is None else sure
     top = printed[:, :10].argmax(axis=1)
     p = printed[np.arange(len(printed)), top]
     take = (top > 0) & (p >= sure) & (p > probs[:, :10].max(axis=1))
