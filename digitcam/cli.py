@@ -285,7 +285,8 @@ def evaluate(
         recognizer = _recognizer(model, runtime, min_confidence, photos=True, rotation=rotation.value, keep_lone=keep_lone,
                                  printed=printed)
         recognizer.head = head
-        rep: dict = {"model": str(recognizer.classifier.path), "head": head, "resize": resize, "blur": blur, "jpeg": jpeg}
+        rep: dict = {"model": str(recognizer.classifier.path), "head": head, "resize": resize, "blur": blur, "jpeg": jpeg,
+                     "printed": str(recognizer.printed.path) if recognizer.printed is not None else None}
         with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as progress:
             if labels is not None:
                 task = progress.add_task("labelled photos", total=None)

@@ -578,6 +578,7 @@ def test_eval_reads_labelled_photos_as_a_worse_camera_would_give_them(tmp_path, 
     assert proc.returncode == 0, proc.stderr
     rep = json.loads(proc.stdout)
     assert (rep["blur"], rep["jpeg"]) == (1.0, 60)
+    assert rep["printed"].endswith("printed.tflite")   # the printed-digit reader beside the shipped model
     assert rep["per_image"][0]["correct"] >= 5 and rep["per_image"][0]["false_positives"] == 0, rep["per_image"]
     for args, needle in ((("--blur", "-1"), "--blur"), (("--blur", "11"), "--blur"), (("--jpeg", "101"), "--jpeg"),
                          (("--jpeg", "-5"), "--jpeg")):
