@@ -251,6 +251,8 @@ def _printed_ink(label: int, height: int, rng: np.random.Generator, faces: bool 
     face of :data:`TYPEFACES`) as float ink coverage, ``height`` pixels tall: sudoku puzzles,
     forms and price tags print their digits, and a reader that only knows handwriting takes a bold
     printed 3 for a blob."""
+    if faces and label == 1 and rng.random() < 0.3:
+        return _flagged_one(height, rng)
     if faces and rng.random() < 0.75:
         return _typed(str(label), height, rng)
     font = int(rng.choice(FONTS))
@@ -265,6 +267,30 @@ def _printed_ink(label: int, height: int, rng: np.random.Generator, faces: bool 
     s = height / d.shape[0]
     ink = cv2.resize(d, (max(1, int(round(d.shape[1] * s * rng.uniform(0.85, 1.15)))), height), interpolation=cv2.INTER_AREA)
     return ink if ink.max() > 0.5 else None
+
+
+def _flagged_one(height: int, rng: np.random.Generator) -> np.ndarray:
+    """A printed 1 of the grotesque kind, a bar and a flag without a foot (Helvetica's and Arial's,
+    whose like no face of :data:`TYPEFACES` has), drawn as float ink coverage ``height`` pixels
+    tall: from hairline to bold, the flag short or long, upright or leaning."""
+    s = 4                                                   # drawn 4x, then brought down
+    h = height * s
+    t = max(s, int(round(h * rng.uniform(0.07, 0.2))))      # the bar's width
+    w = int(h * 0.6) + t
+    canvas = np.zeros((h + 2 * s, w + 2 * s), np.uint8)
+    x = w - t - int(h * rng.uniform(0.0, 0.15))             # the bar's left side
+    cv2.rectangle(canvas, (x, s), (x + t, h + s), 255, -1)
+    flag = h * rng.uniform(0.18, 0.4)
+    angle = np.radians(rng.uniform(25, 55))                 # below the horizontal, to the left
+    end = (int(x - flag * np.cos(angle)), int(s + t / 2 + flag * np.sin(angle)))
+    cv2.line(canvas, (x + t // 2, s + t // 2), end, 255, max(s, int(t * rng.uniform(0.6, 1.0))), cv2.LINE_AA)
+    if rng.random() < 0.3:                                  # oblique
+        sh = rng.uniform(0.1, 0.25)
+        m = np.float32([[1, -sh, sh * canvas.shape[0]], [0, 1, 0]])
+        canvas = cv2.warpAffine(canvas, m, (canvas.shape[1] + int(sh * canvas.shape[0]), canvas.shape[0]))
+    ys, xs = np.nonzero(canvas > 100)
+    d = canvas[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
+    return cv2.resize(d, (max(1, int(round(d.shape[1] * height / d.shape[0]))), height), interpolation=cv2.INTER_AREA)
 
 
 @lru_cache(maxsize=64)
