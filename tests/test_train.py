@@ -395,9 +395,12 @@ def test_the_printed_reader_refuses_bad_arguments_in_one_line(tmp_path, capsys):
 def test_pages_printed_all_through_print_every_digit_and_some_words():
     """The printed reader's scenes: every true digit is printed (a TrueType face or a Hershey
     font, so its ink is even: no MNIST digit), and printed letters are among them."""
-    from digitcam.train.scenes import _typed
+    from digitcam.train.scenes import _flagged_one, _typed
 
     rng = np.random.default_rng(0)
     ink = _typed("7", 40, rng)
     assert ink.shape[0] == 40 and 0.05 < ink.mean() < 0.6
     assert _typed("Ab", 30, rng).shape[1] > _typed("A", 30, rng).shape[1]
+    one = _flagged_one(40, rng)   # Helvetica's 1: a bar and a flag, no foot
+    assert one.shape[0] == 40 and one.shape[1] < 40 and one.max() > 0.9
+    assert np.ptp(np.flatnonzero(one[-3:].sum(axis=0) > 0.5)) < one.shape[1] * 0.6   # its foot is the bar alone
