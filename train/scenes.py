@@ -260,13 +260,19 @@ def _printed_ink(label: int, height: int, rng: np.random.Generator, faces: bool 
     size = 4 * height
     mask = np.zeros((size, size), np.uint8)
     cv2.putText(mask, str(label), (height // 2, 3 * height), font, 3 * height / 22.0, 255, 3 * thick, cv2.LINE_AA)
+    ink = _ink_of(mask, height, rng)
+    return ink if ink is not None and ink.max() > 0.5 else None
+
+
+def _ink_of(mask: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray | None:
+    """The ink of a uint8 ``mask`` of printed text, cropped and brought to ``height`` pixels (float
+    coverage), a little wider or narrower as a printer or a camera makes it; None if it has none."""
     ys, xs = np.nonzero(mask > 100)
     if ys.size == 0:
         return None
     d = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
     s = height / d.shape[0]
-    ink = cv2.resize(d, (max(1, int(round(d.shape[1] * s * rng.uniform(0.85, 1.15)))), height), interpolation=cv2.INTER_AREA)
-    return ink if ink.max() > 0.5 else None
+    return cv2.resize(d, (max(1, int(round(d.shape[1] * s * rng.uniform(0.85, 1.15)))), height), interpolation=cv2.INTER_AREA)
 
 
 def _flagged_one(height: int, rng: np.random.Generator) -> np.ndarray:
@@ -305,21 +311,17 @@ def _face(name: str, size: int):
 
 def _typed(text: str, height: int, rng: np.random.Generator, face: str | None = None) -> np.ndarray | None:
     """``text`` typeset in a TrueType face (one of :data:`TYPEFACES` at random unless ``face``) as
-    float ink coverage, its ink ``height`` pixels tall, a little wider or narrower as a printer or a
-    camera makes it, sometimes bolder or thinner."""
+    float ink coverage, its ink ``height`` pixels tall (:func:`_ink_of`), sometimes bolder or
+    thinner."""
     from PIL import Image, ImageDraw
 
     face = face or str(rng.choice(TYPEFACES))
     size = 96
     img = Image.new("L", (size * (len(text) + 2), 2 * size), 0)
     ImageDraw.Draw(img).text((size // 2, size // 3), text, font=_face(face, size), fill=255)
-    mask = np.asarray(img)
-    ys, xs = np.nonzero(mask > 100)
-    if ys.size == 0:
+    ink = _ink_of(np.asarray(img), height, rng)
+    if ink is None:
         return None
-    d = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
-    s = height / d.shape[0]
-    ink = cv2.resize(d, (max(1, int(round(d.shape[1] * s * rng.uniform(0.85, 1.15)))), height), interpolation=cv2.INTER_AREA)
     if height >= 16 and rng.random() < 0.3:   # toner spread or starved
         k = np.ones((2, 2), np.uint8)
         ink = cv2.dilate(ink, k) if rng.random() < 0.5 else cv2.erode(ink, k)
