@@ -53,7 +53,7 @@ class Look:
 
     scale: float
     batch: crop_stage.Batch
-    probs: np.ndarray        # (N, 11) probabilities, the context-aware head
+    probs: np.ndarray        # (N, 11) probabilities: the heads mixed, the printed reader heard where sure
     chosen: list[int]        # indices into batch.hyps
     turn: int = 0            # degrees clockwise the page was turned to read it (rotation "auto")
     size: tuple[int, int] = (0, 0)  # width, height of the image looked at, before scaling
