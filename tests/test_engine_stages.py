@@ -6,7 +6,7 @@ import numpy as np
 
 from digitcam.engine.candidates import Hypothesis, join_matrix, propose
 from digitcam.engine.components import find_strokes
-from digitcam.engine.crops import SPLIT_FROM, Batch, build, context_from_digit
+from digitcam.engine.crops import SPLIT_FROM, Batch, build, chunks, concatenate, context_from_digit
 from digitcam.engine.ink import DARK, LIGHT
 from digitcam.engine.select import choose
 from digitcam.grouping import lines, numbers, reading_order
@@ -143,6 +143,51 @@ def test_pieces_go_to_the_regions_first_in_line_up_to_the_frame_budget():
     first = min(wide)   # the region first in line gets all its pieces, the next what is left
     assert parents.count(hyps[first].box) == per_region
     assert len([h for h in build(img, strokes, hyps, max_pieces=0).hyps if h.parent >= 0]) == 0
+
+
+def test_the_batch_built_in_chunks_is_the_batch_built_whole():
+    img = page(200, 1200)
+    for x0 in (40, 320, 600, 880):  # four touching pairs: pieces point at their regions
+        cv2.putText(img, "42", (x0, 150), cv2.FONT_HERSHEY_SIMPLEX, 4, 25, 9)
+        cv2.line(img, (x0 + 60, 140), (x0 + 100, 140), 25, 9)
+    strokes, hyps = hypotheses(img)
+    whole = build(img, strokes, hyps, max_pieces=7)
+    parts = list(chunks(img, strokes, hyps, max_pieces=7, chunk=2))
+    assert len(parts) > 2 and all(len(p) >= 2 for p in parts[:-1])
+    joined = concatenate(parts)
+    assert [h.key for h in joined.hyps] == [h.key for h in whole.hyps], "the same pieces, parents in the whole batch"
+    assert np.array_equal(joined.digits, whole.digits) and np.array_equal(joined.contexts, whole.contexts)
+
+
+def test_a_frame_read_in_chunks_reads_as_read_in_one_call(classifier, mnist_sample):
+    """The model reads one chunk of crops in the pool while the next is built: the readings are
+    those of one call, on one thread or on several at once (scan's workers)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from digitcam.engine import Recognizer, reader
+    from digitcam.synth import held_up_page, render_scene, wood
+
+    x, y = mnist_sample
+    rng = np.random.default_rng(4)
+    frames = []
+    for _ in range(3):
+        idx = rng.integers(0, len(x), 24)
+        page_ = render_scene(x[idx], y[idx], rng, size=(600, 800), count=24, height=(34, 52), noise=2.0)
+        frames.append(held_up_page(page_, wood(720, 1280, rng), rng).image)
+    r = Recognizer(classifier)
+    one = [r(f).detections for f in frames]
+    old = reader.CHUNK
+    try:
+        reader.CHUNK = 16
+        chunked = [r(f).detections for f in frames]
+        with ThreadPoolExecutor(2) as pool:
+            together = list(pool.map(lambda f: Recognizer(classifier)(f).detections, frames[:1]))
+    finally:
+        reader.CHUNK = old
+    assert sum(len(d) for d in one) >= 60
+    key = lambda dets: [(d.box, d.label, round(d.confidence, 6)) for d in dets]  # noqa: E731
+    assert [key(d) for d in chunked] == [key(d) for d in one]
+    assert key(together[0]) == key(one[0])
 
 
 def _probs(rows):

@@ -15,6 +15,7 @@ the whole) whose readings are surest together.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import cv2
@@ -157,21 +158,33 @@ def context_from_digit(digits: np.ndarray) -> np.ndarray:
     return out
 
 
-def build(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothesis],
-          pyramid: Pyramid | None = None, max_pieces: int = MAX_FRAME_PIECES) -> Batch:
-    """Both model inputs for every hypothesis, and the pieces of wide ones appended as more
-    hypotheses: at most ``max_pieces`` in all, for the regions in the order given (the reader
-    puts the likeliest digits first), so that wood grain cannot multiply a frame's cost."""
+def _batch(hyps: list[Hypothesis], digits: list[np.ndarray], contrast: list[float], pyramid: Pyramid) -> Batch:
+    boxes = np.array([hh.box for hh in hyps], np.float64)
+    pol = np.array([hh.polarity for hh in hyps], np.int8)
+    return Batch(hyps, np.stack(digits), context_patches(pyramid, boxes, pol, np.array(contrast)))
+
+
+def chunks(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothesis],
+           pyramid: Pyramid | None = None, max_pieces: int = MAX_FRAME_PIECES, chunk: int = 0) -> Iterator[Batch]:
+    """:func:`build`'s batch in consecutive parts of at least ``chunk`` hypotheses each (0: one
+    part), so that the model can read one part while the next is built (see engine.reader). A
+    piece's ``parent`` indexes the whole batch, whichever part it is in."""
     shape = gray.shape[:2]
+    pyramid = pyramid or Pyramid(gray)
+    done = 0   # hypotheses in the parts given out already
     all_hyps: list[Hypothesis] = []
     digits: list[np.ndarray] = []
     contrast: list[float] = []
-    for i, hyp in enumerate(hyps):
+    for hyp in hyps:
+        if chunk and len(all_hyps) >= chunk:
+            yield _batch(all_hyps, digits, contrast, pyramid)
+            done += len(all_hyps)
+            all_hyps, digits, contrast = [], [], []
         x, y, w, h = hyp.box
         pad = 2 + h // 10
         (px, py), mask = _mask(strokes[hyp.polarity], hyp, pad, shape)
         patch = gray[py:py + mask.shape[0], px:px + mask.shape[1]]
-        parent = len(all_hyps)
+        parent = done + len(all_hyps)
         all_hyps.append(hyp)
         ink_paper = levels(patch, mask)   # grey levels between its ink and the paper around it
         digits.append(_normalised(patch, mask, ink_paper))
@@ -208,9 +221,23 @@ def build(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothe
             digits.append(_normalised(box_patch[:, a:b], sub))
             contrast.append(level)
             max_pieces -= 1
-    if not all_hyps:
+    if all_hyps:
+        yield _batch(all_hyps, digits, contrast, pyramid)
+
+
+def build(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothesis],
+          pyramid: Pyramid | None = None, max_pieces: int = MAX_FRAME_PIECES) -> Batch:
+    """Both model inputs for every hypothesis, and the pieces of wide ones appended as more
+    hypotheses: at most ``max_pieces`` in all, for the regions in the order given (the reader
+    puts the likeliest digits first), so that wood grain cannot multiply a frame's cost."""
+    return concatenate(list(chunks(gray, strokes, hyps, pyramid, max_pieces)))
+
+
+def concatenate(parts: list[Batch]) -> Batch:
+    """One batch of consecutive parts (see :func:`chunks`)."""
+    if not parts:
         return Batch()
-    pyramid = pyramid or Pyramid(gray)
-    boxes = np.array([hh.box for hh in all_hyps], np.float64)
-    pol = np.array([hh.polarity for hh in all_hyps], np.int8)
-    return Batch(all_hyps, np.stack(digits), context_patches(pyramid, boxes, pol, np.array(contrast)))
+    if len(parts) == 1:
+        return parts[0]
+    return Batch([h for b in parts for h in b.hyps], np.concatenate([b.digits for b in parts]),
+                 np.concatenate([b.contexts for b in parts]))

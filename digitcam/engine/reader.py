@@ -33,6 +33,7 @@ from digitcam.engine.ink import MIN_CONTRAST
 from digitcam.engine.lines import line_pieces
 from digitcam.engine.prefilter import Prefilter, features, load_prefilter
 from digitcam.engine.select import choose
+from digitcam.engine.threads import later
 from digitcam.engine.words import drop_letters
 from digitcam.normalise import to_gray
 from digitcam.runtime import Classifier
@@ -41,6 +42,8 @@ from digitcam.runtime import Classifier
 # few milliseconds at most and sees them all (a frame filled by one digit is unlike the scenes
 # the prefilter learned from, and nothing is gained by filtering it).
 PREFILTER_FROM = 32
+CHUNK = 64             # crops the model reads at once while the next ones are built (speed only: a
+                       # crop reads the same in any batch). Held-up page: see engine.threads
 CONTEXT_WEIGHT = 0.5   # the context head's weight in the two heads' geometric mean (see _mixed). Dev
                        # F1 / false digits on 48 fresh, 32 held-out and 35 training backgrounds
                        # (eighteenth session): 0.3: 0.942 / 5, 2, 33; 0.4: 0.942 / 4, 2, 32;
@@ -113,13 +116,24 @@ class Recognizer:
             order = np.argsort(-score, kind="stable")[: self.max_hypotheses]
             hyps = [hyps[i] for i in order if score[i] >= self.prefilter.threshold]  # likeliest first
         t2 = time.perf_counter()
-        batch = crop_stage.build(gray, strokes, hyps, max_pieces=self.max_pieces)
-        t3 = time.perf_counter()
-        heads = self.classifier.heads(batch.digits, batch.contexts)
-        probs = heads[self.head] if self.head in heads else _mixed(heads, self.head)
-        if self.printed is not None and len(batch):
-            probs = printed_stage.heard(probs, self.printed.heads(batch.digits)["crop"])
+        # the model reads each chunk of crops in the pool while the next is built (LiteRT lets go
+        # of Python's lock); one chunk waits for the one before, as the model is one interpreter
+        parts, reading, read, building = [], None, [], 0.0
+        t = time.perf_counter()
+        for part in crop_stage.chunks(gray, strokes, hyps, max_pieces=self.max_pieces, chunk=CHUNK):
+            building += time.perf_counter() - t
+            parts.append(part)
+            if reading is not None:
+                read.append(reading.result())
+            reading = later(lambda part=part: self._probs(part))
+            t = time.perf_counter()
+        building += time.perf_counter() - t
+        if reading is not None:
+            read.append(reading.result())
+        batch = crop_stage.concatenate(parts)
+        probs = np.concatenate(read) if read else np.zeros((0, self.classifier.num_classes), np.float32)
         t4 = time.perf_counter()
+        t3 = t2 + building
         chosen = choose(batch, probs, self.min_confidence) if len(batch) else []
         if self.words:
             chosen = drop_letters(batch, chosen, strokes)
@@ -130,6 +144,15 @@ class Recognizer:
         timings = {"find": ms(t0, t1), "candidates": ms(t1, t2), "crops": ms(t2, t3), "classify": ms(t3, t4),
                    "select": ms(t4, t5), "proposed": float(proposed), "hypotheses": float(len(batch))}
         return Look(scale, batch, probs, chosen, 0, (w, h), strokes[0].density, timings)
+
+    def _probs(self, batch: crop_stage.Batch) -> np.ndarray:
+        """What the model says of a batch of crops: its heads mixed (see ``head``), the printed
+        reader heard where it is sure."""
+        heads = self.classifier.heads(batch.digits, batch.contexts)
+        probs = heads[self.head] if self.head in heads else _mixed(heads, self.head)
+        if self.printed is not None and len(batch):
+            probs = printed_stage.heard(probs, self.printed.heads(batch.digits)["crop"])
+        return probs
 
     def __call__(self, frame: np.ndarray, tilt: float | None = None, scale: float | None = None,
                  roi: tuple[int, int, int, int] | None = None, rejected: float | None = None) -> Result:
