@@ -420,3 +420,21 @@ def test_the_printed_reader_is_heard_only_where_it_is_sure_of_a_digit_1_to_9_and
     assert out[4].argmax() == 10
     assert np.array_equal(heard(cnn, printed[:, :] * 0 + row(10, 1.0)), cnn)
     assert heard(cnn[:0], printed[:0]).shape == (0, 11)
+
+
+def test_edges_are_measured_wider_out_of_focus_and_only_such_a_frame_is_sharpened():
+    from digitcam.engine import focus
+
+    img = page(240, 320)
+    for i, text in enumerate(("12", "345")):
+        cv2.putText(img, text, (30 + 120 * i, 140), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 30, 3, cv2.LINE_AA)
+    sharp = focus.edge_width(img)
+    blurred = cv2.GaussianBlur(img, (0, 0), 1.2)
+    assert 1.0 < sharp <= focus.BLURRED < focus.edge_width(blurred), (sharp, focus.edge_width(blurred))
+    same, _ = focus.sharpened(img)
+    assert same is img, "a frame in focus is read as it is"
+    restored, width = focus.sharpened(blurred)
+    assert width > focus.BLURRED and focus.edge_width(restored) < width, "sharpened, its edges are narrower"
+    # measured at the scale it is read at: the same blur on a photo twice the size, read at half
+    big = cv2.GaussianBlur(cv2.resize(img, (640, 480), interpolation=cv2.INTER_CUBIC), (0, 0), 1.2)
+    assert focus.sharpened(big, 0.5)[0] is big

@@ -16,6 +16,11 @@ from conftest import FULL_MNIST, ROOT, run_cli
 PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 
 # measured with the shipped model (README, "Figures"); floors a little under the measurement.
+# Twenty-fourth session (2026-12-07): a frame out of focus is read sharpened (engine.focus).
+# Every dev photo scores as before (F1 0.951, precision 0.969, recall 0.933, every kind and turn
+# the same); false digits per painted-out photo 0.89 -> 0.49 (a photo painted out has lost its
+# sharpest edges, the ink's, and is read sharpened: the whiteboard's words 23 -> 4). The ceiling
+# on it falls 0.91 -> 0.52; the others stay.
 # Twentieth session (2026-12-06): on a dark frame the paper's level is measured at a ninth of the
 # frame, not a sixth (engine.ink.DIM_PART): a page held up in a dim room keeps its corners and
 # edges. Photos F1 0.951, precision 0.969, recall 0.933; cluttered 0.932, the other kinds as
@@ -111,7 +116,7 @@ MNIST_TEST = 0.996
 OVERALL = {"f1": 0.948, "precision": 0.967, "recall": 0.930}
 PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.93, "photo_paper": 0.973, "webcam": 0.85, "whiteboard": 0.78}
 MAX_FALSE_PER_IMAGE = 0.28
-MAX_FALSE_PER_PAINTED_OUT_PHOTO = 0.91
+MAX_FALSE_PER_PAINTED_OUT_PHOTO = 0.52
 MAX_FALSE_PER_NEGATIVE_PHOTO = 0.05
 MIN_CROP_ACCURACY = 0.93
 

@@ -1,8 +1,8 @@
-"""The engine: frame -> scale -> ink and strokes -> hypotheses -> crops -> one model call -> selection.
+"""The engine: frame -> focus -> scale -> ink and strokes -> hypotheses -> crops -> one model call -> selection.
 
 ``scan``, ``live``, ``draw``, ``bench`` and ``eval`` all read digits through :class:`Recognizer`.
 Each stage is its own module in this package, in the order of the pipeline:
-:mod:`scale`, :mod:`ink`, :mod:`components`, :mod:`candidates`, :mod:`crops`, then the
+:mod:`focus`, :mod:`scale`, :mod:`ink`, :mod:`components`, :mod:`candidates`, :mod:`crops`, then the
 classifier (:mod:`digitcam.runtime`), :mod:`select`, :mod:`words`, :mod:`lines`, :mod:`alone`,
 :mod:`marks`, and :mod:`digitcam.grouping` for numbers. Beside the classifier, :mod:`printed`
 reads printed digits, and is heard where it is sure.
@@ -21,6 +21,7 @@ from digitcam import grouping
 from digitcam.detections import MIN_CONFIDENCE, Detection, Result
 from digitcam.engine import alone as alone_stage
 from digitcam.engine import crops as crop_stage
+from digitcam.engine import focus as focus_stage
 from digitcam.engine import gate as gate_stage
 from digitcam.engine import marks as marks_stage
 from digitcam.engine import orientation
@@ -82,6 +83,7 @@ class Recognizer:
                                    # (photos: crops.PHOTO_PIECES)
     rotation: int | str = 0        # degrees clockwise to turn the frame before reading; "auto": decide
                                    # from its digits (engine.orientation; scan --rotation auto)
+    focus: bool = True             # sharpen a frame out of focus before reading it (engine.focus)
     words: bool = True             # digits inside words of letters are letters (engine.words)
     alone: bool = True             # a small digit far from any other is a speck (engine.alone)
     marks: bool = True             # a loop around digits and a comma between them are no digits (engine.marks)
@@ -200,6 +202,11 @@ class Recognizer:
             rx, ry, rw, rh = _clip(tuple(int(v) for v in roi), gray.shape[1], gray.shape[0])
             view = gray[ry:ry + rh, rx:rx + rw]
             to_view = np.array([[1.0, 0.0, -rx], [0.0, 1.0, -ry]])
+        tf = time.perf_counter()
+        if self.focus:   # out of focus, it is read sharpened, as measured at the scale it is read at
+            view, _ = focus_stage.sharpened(view, scale_stage.first_scale(view.shape, self.base_side) if scale is None else scale)
+            gray = view if roi is None else gray
+        focus_ms = (time.perf_counter() - tf) * 1e3
         looks = 0
         applied, m = 0.0, to_view
         if tilt is not None and abs(tilt) >= tilt_stage.MIN_TILT:   # live: levelled by the last frame's lean
@@ -253,7 +260,7 @@ class Recognizer:
         result.next_scale = scale_stage.next_scale(gray.shape, self.base_side, heights)
         if turn:
             result = _turned_back(result, turn, width, height)
-        result.timings = {**look.timings, "looks": float(looks), "group": (time.perf_counter() - t1) * 1e3,
+        result.timings = {**look.timings, "focus": focus_ms, "looks": float(looks), "group": (time.perf_counter() - t1) * 1e3,
                           "total": (time.perf_counter() - t0) * 1e3}
         return result
 
