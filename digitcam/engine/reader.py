@@ -119,19 +119,23 @@ class Recognizer:
             hyps = [hyps[i] for i in order if score[i] >= self.prefilter.threshold]  # likeliest first
         t2 = time.perf_counter()
         # the model reads each chunk of crops in the pool while the next is built (LiteRT lets go
-        # of Python's lock); one chunk waits for the one before, as the model is one interpreter
+        # of Python's lock), and the last one here; one chunk waits for the one before, as the
+        # model is one interpreter
         parts, reading, read, building = [], None, [], 0.0
         t = time.perf_counter()
         for part in crop_stage.chunks(gray, strokes, hyps, max_pieces=self.max_pieces, chunk=CHUNK):
             building += time.perf_counter() - t
+            if parts:   # a chunk after it was built: read the one before in the pool
+                if reading is not None:
+                    read.append(reading.result())
+                reading = later(lambda part=parts[-1]: self._probs(part))
             parts.append(part)
-            if reading is not None:
-                read.append(reading.result())
-            reading = later(lambda part=part: self._probs(part))
             t = time.perf_counter()
         building += time.perf_counter() - t
         if reading is not None:
             read.append(reading.result())
+        if parts:
+            read.append(self._probs(parts[-1]))
         batch = crop_stage.concatenate(parts)
         probs = np.concatenate(read) if read else np.zeros((0, self.classifier.num_classes), np.float32)
         t4 = time.perf_counter()
