@@ -19,6 +19,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from digitcam.engine.scale import resized
+
 EDGE_TOP = 0.005    # the steepest half percent of a frame's gradients are its edges ...
 MIN_STEP = 30       # ... where the grey level steps by this much or more within STEP_SPAN px
 STEP_SPAN = 7
@@ -74,15 +76,13 @@ def edge_width(gray: np.ndarray) -> float:
     return float(np.quantile(widths, SHARPEST))
 
 
-_MAX_SLOPE = 362.0   # a 3x3 Sobel's steepest slope on 8-bit levels, over 8: 255 * sqrt(2)
+_MAX_SLOPE = 181.0   # the steepest slope a 3x3 Sobel gives 8-bit levels: 4 * 255 / 8 each way, times sqrt(2)
 
 
 def sharpened(gray: np.ndarray, scale: float = 1.0) -> tuple[np.ndarray, float]:
     """``gray`` sharpened as far as it is out of focus at ``scale`` (the scale it will be read
     at), and the width of its edges there (see :func:`edge_width`); ``gray`` itself in focus."""
-    small = gray if scale == 1.0 else cv2.resize(gray, (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale))),
-                                                  interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    width = edge_width(small)
+    width = edge_width(resized(gray, scale))
     amount = AMOUNT * float(np.clip((width - BLURRED) / RAMP, 0.0, 1.0))
     if amount <= 0:
         return gray, width
