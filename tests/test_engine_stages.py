@@ -438,3 +438,5 @@ def test_edges_are_measured_wider_out_of_focus_and_only_such_a_frame_is_sharpene
     # measured at the scale it is read at: the same blur on a photo twice the size, read at half
     big = cv2.GaussianBlur(cv2.resize(img, (640, 480), interpolation=cv2.INTER_CUBIC), (0, 0), 1.2)
     assert focus.sharpened(big, 0.5)[0] is big
+    # read enlarged (live's closer look), a frame in focus is still in focus
+    assert focus.sharpened(img, 2.0)[0] is img

@@ -81,7 +81,10 @@ _MAX_SLOPE = 181.0   # the steepest slope a 3x3 Sobel gives 8-bit levels: 4 * 25
 
 def sharpened(gray: np.ndarray, scale: float = 1.0) -> tuple[np.ndarray, float]:
     """``gray`` sharpened as far as it is out of focus at ``scale`` (the scale it will be read
-    at), and the width of its edges there (see :func:`edge_width`); ``gray`` itself in focus."""
+    at), and the width of its edges there (see :func:`edge_width`); ``gray`` itself in focus.
+    A frame read enlarged (live's closer look) is measured at its own size: enlarging widens
+    every edge, and would make a frame in focus look blurred."""
+    scale = min(scale, 1.0)
     width = edge_width(resized(gray, scale))
     amount = AMOUNT * float(np.clip((width - BLURRED) / RAMP, 0.0, 1.0))
     if amount <= 0:

@@ -13,6 +13,7 @@ lines levelled.
 from __future__ import annotations
 
 import time
+from concurrent.futures import wait
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -118,26 +119,7 @@ class Recognizer:
             order = np.argsort(-score, kind="stable")[: self.max_hypotheses]
             hyps = [hyps[i] for i in order if score[i] >= self.prefilter.threshold]  # likeliest first
         t2 = time.perf_counter()
-        # the model reads each chunk of crops in the pool while the next is built (LiteRT lets go
-        # of Python's lock), and the last one here; one chunk waits for the one before, as the
-        # model is one interpreter
-        parts, reading, read, building = [], None, [], 0.0
-        t = time.perf_counter()
-        for part in crop_stage.chunks(gray, strokes, hyps, max_pieces=self.max_pieces, chunk=CHUNK):
-            building += time.perf_counter() - t
-            if parts:   # a chunk after it was built: read the one before in the pool
-                if reading is not None:
-                    read.append(reading.result())
-                reading = later(lambda part=parts[-1]: self._probs(part))
-            parts.append(part)
-            t = time.perf_counter()
-        building += time.perf_counter() - t
-        if reading is not None:
-            read.append(reading.result())
-        if parts:
-            read.append(self._probs(parts[-1]))
-        batch = crop_stage.concatenate(parts)
-        probs = np.concatenate(read) if read else np.zeros((0, self.classifier.num_classes), np.float32)
+        batch, probs, building = self._crops_read(gray, strokes, hyps)
         t4 = time.perf_counter()
         t3 = t2 + building
         chosen = choose(batch, probs, self.min_confidence) if len(batch) else []
@@ -150,6 +132,37 @@ class Recognizer:
         timings = {"find": ms(t0, t1), "candidates": ms(t1, t2), "crops": ms(t2, t3), "classify": ms(t3, t4),
                    "select": ms(t4, t5), "proposed": float(proposed), "hypotheses": float(len(batch))}
         return Look(scale, batch, probs, chosen, 0, (w, h), strokes[0].density, timings)
+
+    def _crops_read(self, gray: np.ndarray, strokes: tuple, hyps: list) -> tuple[crop_stage.Batch, np.ndarray, float]:
+        """Every hypothesis' crops, what the model says of them, and the seconds spent building
+        the crops. The model reads each chunk of CHUNK crops in the pool while the next is built
+        (LiteRT lets go of Python's lock), and the last one here; a chunk waits for the one
+        before, as the model is one interpreter, and no reading outlives the call."""
+        parts: list[crop_stage.Batch] = []
+        read: list[np.ndarray] = []
+        reading = None
+        building = 0.0
+        try:
+            t = time.perf_counter()
+            for part in crop_stage.chunks(gray, strokes, hyps, max_pieces=self.max_pieces, chunk=CHUNK):
+                building += time.perf_counter() - t
+                if parts:   # a chunk after it was built: the one before is read in the pool
+                    if reading is not None:
+                        read.append(reading.result())
+                    reading = later(lambda part=parts[-1]: self._probs(part))
+                parts.append(part)
+                t = time.perf_counter()
+            building += time.perf_counter() - t
+        except BaseException:
+            if reading is not None:   # the interpreter is free again before this read ends
+                wait([reading])
+            raise
+        if reading is not None:
+            read.append(reading.result())
+        if parts:
+            read.append(self._probs(parts[-1]))
+        probs = np.concatenate(read) if read else np.zeros((0, self.classifier.num_classes), np.float32)
+        return crop_stage.concatenate(parts), probs, building
 
     def _probs(self, batch: crop_stage.Batch) -> np.ndarray:
         """What the model says of a batch of crops: its heads mixed (see ``head``), the printed
