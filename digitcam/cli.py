@@ -247,6 +247,7 @@ def evaluate(
     resize: Annotated[float, typer.Option("--resize", help="With --labels or --negatives: make every photo (and its boxes) this many times its size first, 0.1 to 4, to measure how steady the reading is from one camera to another.")] = 1.0,
     blur: Annotated[float, typer.Option("--blur", help="With --labels or --negatives: blur every photo first (after --resize) as an out-of-focus camera would: a Gaussian of this many pixels, 0 to 10.")] = 0.0,
     jpeg: Annotated[int, typer.Option("--jpeg", help="With --labels or --negatives: compress every photo first (after --blur) as a webcam's stream does: JPEG at this quality, 1 to 100; 0 keeps them as they are.")] = 0,
+    motion: Annotated[float, typer.Option("--motion", help="With --labels or --negatives: smear every photo first (before --blur) as a page moving this many pixels while the shutter is open would be, each along its own direction, 0 to 30.")] = 0.0,
     head: Annotated[str, typer.Option("--head", help="Which model head decides on photos: both (the default engine: the two heads together), context (the head that sees the surroundings) or crop (the digit crop alone), to measure what each buys.")] = "both",
     errors: Annotated[Optional[Path], typer.Option("--errors", help="Also write a PNG grid of the misclassified MNIST digits to this file.")] = None,
     runtime: RuntimeOpt = Runtime.auto,
@@ -261,7 +262,7 @@ def evaluate(
     Example: digitcam eval --labels ../shared/realdigits/manifest.json --negatives ./negatives
 
     How steady the reading is: add --resize 0.9 (each photo 10% smaller), --turn 90, or a worse
-    camera's frames: --blur 1 --jpeg 60.
+    camera's frames: --blur 1 --jpeg 60, or a page moving in front of it: --motion 5 --jpeg 60.
     """
     from rich.table import Table
 
@@ -278,6 +279,8 @@ def evaluate(
         raise DigitcamError(f"--blur takes a Gaussian's sigma from 0 to 10 pixels (got {blur:g}); 0 reads the photos as they are", exit_code=2)
     if not 0 <= jpeg <= 100:
         raise DigitcamError(f"--jpeg takes a JPEG quality from 1 to 100 (got {jpeg}); 0 reads the photos as they are", exit_code=2)
+    if not 0.0 <= motion <= 30.0:
+        raise DigitcamError(f"--motion takes a smear's length from 0 to 30 pixels (got {motion:g}); 0 reads the photos as they are", exit_code=2)
     if labels is not None or negatives is not None:
         from digitcam.evaluate import evaluate_negatives, evaluate_photos
         from rich.progress import Progress
@@ -286,18 +289,19 @@ def evaluate(
                                  printed=printed)
         recognizer.head = head
         rep: dict = {"model": str(recognizer.classifier.path), "head": head, "resize": resize, "blur": blur, "jpeg": jpeg,
-                     "printed": str(recognizer.printed.path) if recognizer.printed is not None else None}
+                     "motion": motion, "printed": str(recognizer.printed.path) if recognizer.printed is not None else None}
         with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as progress:
             if labels is not None:
                 task = progress.add_task("labelled photos", total=None)
                 if turn == Rotation.auto:
                     raise DigitcamError("--turn takes 0, 90, 180 or 270", exit_code=2)
                 rep.update(evaluate_photos(recognizer, labels, lambda n, t: progress.update(task, completed=n, total=t),
-                                           turn=int(turn.value), resize=resize, blur=blur, jpeg=jpeg).to_dict())
+                                           turn=int(turn.value), resize=resize, blur=blur, jpeg=jpeg,
+                                           motion=motion).to_dict())
             if negatives is not None:
                 task = progress.add_task("digit-free photos", total=None)
                 rep["negatives"] = evaluate_negatives(recognizer, negatives, lambda n, t: progress.update(task, completed=n, total=t),
-                                                      resize=resize, blur=blur, jpeg=jpeg)
+                                                      resize=resize, blur=blur, jpeg=jpeg, motion=motion)
         if as_json:
             print(json.dumps(rep, indent=2))
             return

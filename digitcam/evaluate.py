@@ -193,10 +193,16 @@ def score_image(result, truth: np.ndarray, labels: np.ndarray) -> Tally:
                  detections=len(det) - len(unscorable), false_positives=len(det) - len(pairs))
 
 
-def worse_camera(image: np.ndarray, blur: float = 0.0, jpeg: int = 0) -> np.ndarray:
-    """``image`` as a worse camera would give it: out of focus (a Gaussian blur of ``blur``
-    pixels, its sigma) and, ``jpeg`` from 1 to 100, compressed at that quality as a webcam's
-    stream is; as it is for 0 and 0."""
+def worse_camera(image: np.ndarray, blur: float = 0.0, jpeg: int = 0, motion: float = 0.0,
+                 angle: float = 0.0) -> np.ndarray:
+    """``image`` as a worse camera would give it: smeared by the page moving ``motion`` pixels
+    along ``angle`` (radians) while the shutter was open, out of focus (a Gaussian blur of
+    ``blur`` pixels, its sigma) and, ``jpeg`` from 1 to 100, compressed at that quality as a
+    webcam's stream is; as it is for 0, 0 and 0."""
+    if motion > 0:
+        from digitcam.engine.motion import line
+
+        image = cv2.filter2D(image, -1, line(motion, angle), borderType=cv2.BORDER_REFLECT)
     if blur > 0:
         image = cv2.GaussianBlur(image, (0, 0), blur)
     if jpeg:
@@ -205,12 +211,19 @@ def worse_camera(image: np.ndarray, blur: float = 0.0, jpeg: int = 0) -> np.ndar
     return image
 
 
+def motion_angle(n: int) -> float:
+    """The direction (radians) photo ``n`` of a set is smeared along by ``eval --motion``: spread
+    evenly over the half circle by the golden ratio, the same on every run."""
+    return float((n * 0.6180339887) % 1.0 * np.pi)
+
+
 def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None, turn: int = 0,
-                    resize: float = 1.0, blur: float = 0.0, jpeg: int = 0) -> PhotoReport:
+                    resize: float = 1.0, blur: float = 0.0, jpeg: int = 0, motion: float = 0.0) -> PhotoReport:
     """The engine on labelled photos; ``turn``: each photo and its boxes turned that many degrees
     counter-clockwise first (a page that came in sideways or upside down); ``resize``: each made
     that many times its size first (how steady the reading is from one camera to another);
-    ``blur``, ``jpeg``: each then made as a worse camera would (:func:`worse_camera`)."""
+    ``blur``, ``jpeg``, ``motion``: each then made as a worse camera would (:func:`worse_camera`;
+    photo ``n`` smeared along :func:`motion_angle`)."""
     from digitcam.images import read_image
 
     root, entries = load_manifest(manifest)
@@ -233,7 +246,7 @@ def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None, turn:
             h0, w0 = image.shape[:2]
             image = resized(image, resize)
             truth = truth * np.array([image.shape[1] / w0, image.shape[0] / h0] * 2)
-        image = worse_camera(image, blur, jpeg)
+        image = worse_camera(image, blur, jpeg, motion, motion_angle(n))
         result = recognizer(image)
         tally = score_image(result, truth, labels)
         kind = str(entry.get("kind", "photo"))
@@ -258,10 +271,10 @@ def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None, turn:
 
 
 def evaluate_negatives(recognizer: Recognizer, folder: Path, progress=None, resize: float = 1.0,
-                       blur: float = 0.0, jpeg: int = 0) -> dict:
+                       blur: float = 0.0, jpeg: int = 0, motion: float = 0.0) -> dict:
     """False digits on every image of a folder of digit-free photos (any digit read is false);
-    ``resize``: each made that many times its size first; ``blur``, ``jpeg``: then as a worse
-    camera would give it (:func:`worse_camera`)."""
+    ``resize``: each made that many times its size first; ``blur``, ``jpeg``, ``motion``: then as
+    a worse camera would give it (:func:`worse_camera`, image ``n`` along :func:`motion_angle`)."""
     from digitcam.images import read_image
     from digitcam.scan import expand_inputs
 
@@ -272,7 +285,7 @@ def evaluate_negatives(recognizer: Recognizer, folder: Path, progress=None, resi
         raise DigitcamError(f"no images in {folder}; --negatives takes a folder of digit-free photos", exit_code=2)
     rows = []
     for n, item in enumerate(items):
-        image = worse_camera(resized(read_image(item.path), resize), blur, jpeg)
+        image = worse_camera(resized(read_image(item.path), resize), blur, jpeg, motion, motion_angle(n))
         result = recognizer(image)
         rows.append({"file": str(item.path), "false_digits": len(result.detections), "read": result.text})
         if progress is not None:

@@ -9,6 +9,7 @@ from digitcam.engine.components import find_strokes
 from digitcam.engine.crops import SPLIT_FROM, Batch, build, chunks, concatenate, context_from_digit
 from digitcam.engine.ink import DARK, LIGHT
 from digitcam.engine.select import choose
+from digitcam import synth
 from digitcam.grouping import lines, numbers, reading_order
 
 
@@ -440,3 +441,55 @@ def test_edges_are_measured_wider_out_of_focus_and_only_such_a_frame_is_sharpene
     assert focus.sharpened(big, 0.5)[0] is big
     # read enlarged (live's closer look), a frame in focus is still in focus
     assert focus.sharpened(img, 2.0)[0] is img
+
+
+def _written_page(h: int = 360, w: int = 480) -> np.ndarray:
+    img = page(h, w)
+    for i, text in enumerate(("1234", "5678", "90 12")):
+        cv2.putText(img, text, (30, 90 + 110 * i), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 30, 4, cv2.LINE_AA)
+    return img
+
+
+@pytest.mark.parametrize("degrees", [0, 35, 90, 150])
+def test_a_smear_is_measured_along_its_direction_and_deconvolved(degrees):
+    """A page moved while the shutter was open: its edges across the motion widen, those along it
+    stay sharp (engine.motion). The measure finds the direction and about the length, and the
+    deconvolution narrows the smeared edges again; the page still, blurred the same way all round
+    (out of focus), or a grain of wood or stripes is not taken for a smear."""
+    from digitcam.engine import focus, motion
+
+    img = _written_page()
+    angle = np.radians(degrees)
+    smeared = cv2.filter2D(img, -1, motion.line(7, angle), borderType=cv2.BORDER_REFLECT)
+    found = motion.smear(smeared)
+    assert found is not None and found.found, found
+    off = np.degrees(abs((found.angle - angle + np.pi / 2) % np.pi - np.pi / 2))
+    assert off <= 15 and 4.5 <= found.length <= 9.5, (found, off)
+    mended = motion.deconvolved(smeared, motion.line(found.length, found.angle))
+    assert motion.smear(mended).swing < 0.7 * found.swing, "deconvolved, the smeared edges are nearer as sharp as the others"
+    assert np.array_equal(focus.restored(smeared), mended), "the engine reads a smeared frame deconvolved"
+    still = motion.smear(img)
+    assert not still.found and still.swing < motion.MIN_SWING / 2, still
+    assert not motion.smear(cv2.GaussianBlur(img, (0, 0), 1.5)).found, "out of focus all round is no smear"
+    rng = np.random.default_rng(degrees)
+    for texture in (synth.wood, synth.stripes):
+        grain = np.clip(texture(360, 480, rng), 0, 255).astype(np.uint8)
+        grain = cv2.cvtColor(grain, cv2.COLOR_BGR2GRAY) if grain.ndim == 3 else grain
+        s = motion.smear(grain)
+        assert s is None or not s.found, (texture.__name__, s)
+    assert motion.smear(np.full((100, 100), 200, np.uint8)) is None, "a blank frame has no edge to measure"
+
+
+def test_the_motion_blur_line_is_a_centred_line_of_its_length():
+    from digitcam.engine import motion
+
+    for length, degrees in ((1, 0), (5, 0), (9, 30), (6.5, 90)):
+        k = motion.line(length, np.radians(degrees))
+        assert k.shape[0] == k.shape[1] and k.shape[0] % 2 == 1 and abs(k.sum() - 1) < 1e-5
+        assert np.allclose(k, k[::-1, ::-1], atol=1e-6), "centred: the frame is not shifted"
+        ys, xs = np.nonzero(k > 1e-4)
+        c = (k.shape[0] - 1) / 2
+        reach = np.hypot(xs - c, ys - c).max()
+        assert length / 2 - 1 <= reach <= length / 2 + 1, (length, reach)
+    flat = np.full((40, 60), 128, np.uint8)
+    assert np.abs(motion.deconvolved(flat, motion.line(7, 0.3)).astype(int) - 128).max() <= 1, "a flat frame stays flat"

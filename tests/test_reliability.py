@@ -554,8 +554,8 @@ def test_an_error_keeps_the_brackets_of_a_path(tmp_path):
 
 
 def test_eval_reads_labelled_photos_as_a_worse_camera_would_give_them(tmp_path, mnist_sample):
-    """--blur and --jpeg: how the reading holds up out of focus and compressed as a webcam's
-    stream is. The photo is really made worse (the report says how), a clear page still reads,
+    """--blur, --jpeg and --motion: how the reading holds up out of focus, compressed as a webcam's
+    stream is, and smeared by a page moving in front of the camera. The photo is really made worse (the report says how), a clear page still reads,
     and values outside their range are one-line errors."""
     import json
 
@@ -571,15 +571,18 @@ def test_eval_reads_labelled_photos_as_a_worse_camera_would_give_them(tmp_path, 
     edges = lambda im: float(np.abs(np.diff(im.astype(np.float32), axis=1)).mean())  # noqa: E731
     assert edges(blurred) < 0.8 * edges(image)
     assert 0 < float(np.abs(squeezed.astype(np.float32) - image).mean()) < 10
+    across = worse_camera(image, motion=9.0, angle=0.0)   # moved along x: steps along x soften far more than along y
+    edges_y = lambda im: float(np.abs(np.diff(im.astype(np.float32), axis=0)).mean())  # noqa: E731
+    assert edges(across) / edges(image) < 0.5 * edges_y(across) / edges_y(image)
     cv2.imwrite(str(tmp_path / "page.png"), image)
     (tmp_path / "m.json").write_text(json.dumps([{"file": "page.png", "kind": "photo_paper",
                                                    "boxes": [[int(v) for v in b[:4]] + [int(b[4])] for b in scene.boxes]}]))
-    proc = run_cli("eval", "--labels", str(tmp_path / "m.json"), "--blur", "1", "--jpeg", "60", "--json", timeout=300)
+    proc = run_cli("eval", "--labels", str(tmp_path / "m.json"), "--blur", "1", "--jpeg", "60", "--motion", "3", "--json", timeout=300)
     assert proc.returncode == 0, proc.stderr
     rep = json.loads(proc.stdout)
-    assert (rep["blur"], rep["jpeg"]) == (1.0, 60)
+    assert (rep["blur"], rep["jpeg"], rep["motion"]) == (1.0, 60, 3.0)
     assert rep["printed"].endswith("printed.tflite")   # the printed-digit reader beside the shipped model
     assert rep["per_image"][0]["correct"] >= 5 and rep["per_image"][0]["false_positives"] == 0, rep["per_image"]
     for args, needle in ((("--blur", "-1"), "--blur"), (("--blur", "11"), "--blur"), (("--jpeg", "101"), "--jpeg"),
-                         (("--jpeg", "-5"), "--jpeg")):
+                         (("--jpeg", "-5"), "--jpeg"), (("--motion", "31"), "--motion"), (("--motion", "-1"), "--motion")):
         assert_one_line_error(run_cli("eval", "--labels", str(tmp_path / "m.json"), *args), 2, needle)

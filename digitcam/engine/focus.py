@@ -19,6 +19,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from digitcam.engine import motion
+from digitcam.engine.edges import gradients, slope_levels
 from digitcam.engine.scale import resized
 
 EDGE_TOP = 0.005    # the steepest half percent of a frame's gradients are its edges ...
@@ -46,22 +48,21 @@ AMOUNT = 2.0        # the unsharp mask: the frame plus AMOUNT times its differen
 SIGMA = 1.0         # ... itself blurred by this (px at the working scale)
 
 
-def edge_width(gray: np.ndarray) -> float:
+def edge_width(gray: np.ndarray, grads: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> float:
     """The width (px) of the sharpest tenth of the strongest edges of a uint8 grayscale image;
-    0.0 where it has too few to measure."""
+    0.0 where it has too few to measure. ``grads``: its :func:`edges.gradients`, if at hand."""
     k = np.ones((STEP_SPAN, STEP_SPAN), np.uint8)
     step = cv2.subtract(cv2.dilate(gray, k), cv2.erode(gray, k))
     edge = cv2.threshold(step, MIN_STEP - 1, 255, cv2.THRESH_BINARY)[1]
     count = cv2.countNonZero(edge)
     if count < MIN_EDGES:
         return 0.0
-    slope = cv2.magnitude(cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3))
-    slope *= np.float32(1.0 / 8.0)   # grey levels per pixel
+    slope = (grads or gradients(gray))[2]   # grey levels per pixel
     top = min(count, max(MIN_EDGES, int(round(EDGE_TOP * gray.size))))
     # the steepest ``top`` of the edge pixels: their least slope found on a histogram of the
     # slopes in 256 levels first, so that only they are gathered (a textured frame has edges
     # nearly everywhere)
-    level = cv2.convertScaleAbs(slope, alpha=255.0 / _MAX_SLOPE)   # rounds: a level spans +-half a bin
+    level = slope_levels(slope)
     hist = cv2.calcHist([level], [0], edge, [256], [0, 256]).ravel()
     above = np.cumsum(hist[::-1])[::-1]            # edge pixels at or over each level
     low = max(0, int(np.flatnonzero(above >= top)[-1]) - 1)
@@ -76,16 +77,29 @@ def edge_width(gray: np.ndarray) -> float:
     return float(np.quantile(widths, SHARPEST))
 
 
-_MAX_SLOPE = 181.0   # the steepest slope a 3x3 Sobel gives 8-bit levels: 4 * 255 / 8 each way, times sqrt(2)
-
-
 def sharpened(gray: np.ndarray, scale: float = 1.0) -> tuple[np.ndarray, float]:
     """``gray`` sharpened as far as it is out of focus at ``scale`` (the scale it will be read
     at), and the width of its edges there (see :func:`edge_width`); ``gray`` itself in focus.
     A frame read enlarged (live's closer look) is measured at its own size: enlarging widens
     every edge, and would make a frame in focus look blurred."""
     scale = min(scale, 1.0)
-    width = edge_width(resized(gray, scale))
+    return _sharpened(gray, scale, edge_width(resized(gray, scale)))
+
+
+def restored(gray: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """``gray`` as the engine reads it: deconvolved along its smear where it is smeared by motion
+    (engine.motion), else sharpened as far as it is out of focus (:func:`sharpened`), else itself;
+    both measured at ``scale``, the scale it will be read at, from one pass of its gradients."""
+    scale = min(scale, 1.0)
+    small = resized(gray, scale)
+    grads = gradients(small)
+    smear = motion.smear(small, grads)
+    if smear is not None and smear.found:
+        return motion.deconvolved(gray, motion.line(smear.length / scale, smear.angle))
+    return _sharpened(gray, scale, edge_width(small, grads))[0]
+
+
+def _sharpened(gray: np.ndarray, scale: float, width: float) -> tuple[np.ndarray, float]:
     amount = AMOUNT * float(np.clip((width - BLURRED) / RAMP, 0.0, 1.0))
     if amount <= 0:
         return gray, width
@@ -93,4 +107,4 @@ def sharpened(gray: np.ndarray, scale: float = 1.0) -> tuple[np.ndarray, float]:
     return cv2.addWeighted(gray, 1.0 + amount, blurred, -amount, 0), width
 
 
-__all__ = ["edge_width", "sharpened"]
+__all__ = ["edge_width", "restored", "sharpened"]

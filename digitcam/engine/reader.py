@@ -220,8 +220,8 @@ class Recognizer:
             view = gray[ry:ry + rh, rx:rx + rw]
             to_view = np.array([[1.0, 0.0, -rx], [0.0, 1.0, -ry]])
         tf = time.perf_counter()
-        if self.focus:   # out of focus, it is read sharpened, as measured at the scale it is read at
-            view, _ = focus_stage.sharpened(view, scale_stage.first_scale(view.shape, self.base_side) if scale is None else scale)
+        if self.focus:   # smeared or out of focus, it is read mended, as measured at the scale it is read at
+            view = focus_stage.restored(view, scale_stage.first_scale(view.shape, self.base_side) if scale is None else scale)
             gray = view if roi is None else gray
         focus_ms = (time.perf_counter() - tf) * 1e3
         looks = 0
