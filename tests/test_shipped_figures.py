@@ -16,6 +16,14 @@ from conftest import FULL_MNIST, ROOT, run_cli
 PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 
 # measured with the shipped model (README, "Figures"); floors a little under the measurement.
+# Twenty-fifth session (2026-12-07): a region narrower than a third of its height is also read
+# twice as wide (engine.crops.NARROW: a narrow writer's 7s and 9s), and a frame smeared by motion
+# is read deconvolved (engine.motion, which takes no dev photo for smeared). Photos F1 0.951 ->
+# 0.956, precision 0.969, recall 0.933 -> 0.943; cluttered 0.932 -> 0.945, photo_paper 0.975 ->
+# 0.977, the other kinds as before; false digits 0.27 per photo, 0.49 per painted-out photo, 0.00
+# per digit-free photo; turned 90, 180 and 270 degrees 0.942 / 0.937 / 0.930 -> 0.946 / 0.943 /
+# 0.936. Floors raised: F1 0.948 -> 0.953, recall 0.930 -> 0.940, cluttered 0.93 -> 0.94,
+# photo_paper 0.973 -> 0.975, turned 0.94 / 0.935 / 0.928 -> 0.943 / 0.94 / 0.933; the others stay.
 # Twenty-fourth session (2026-12-07): a frame out of focus is read sharpened (engine.focus).
 # Every dev photo scores as before (F1 0.951, precision 0.969, recall 0.933, every kind and turn
 # the same); false digits per painted-out photo 0.89 -> 0.49 (a photo painted out has lost its
@@ -113,8 +121,8 @@ PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 # both model heads decide together, digits inside words of letters are dropped, leaning rules are
 # removed, 0, 1 and 8 no longer turn a photo of coins, the prefilter refitted.)
 MNIST_TEST = 0.996
-OVERALL = {"f1": 0.948, "precision": 0.967, "recall": 0.930}
-PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.93, "photo_paper": 0.973, "webcam": 0.85, "whiteboard": 0.78}
+OVERALL = {"f1": 0.953, "precision": 0.967, "recall": 0.940}
+PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.94, "photo_paper": 0.975, "webcam": 0.85, "whiteboard": 0.78}
 MAX_FALSE_PER_IMAGE = 0.28
 MAX_FALSE_PER_PAINTED_OUT_PHOTO = 0.52
 MAX_FALSE_PER_NEGATIVE_PHOTO = 0.05
@@ -160,8 +168,8 @@ def test_engine_on_the_labelled_real_photos(negatives):
 # 0.888 and 0.877 at 90 and 180 degrees, against 0.920 upright, in the fourth session; 0.898 and
 # 0.889 against 0.933 in the eighth, 0.904 and 0.895 against 0.939 in the eleventh, 0.933, 0.928
 # and 0.922 against 0.943 in the seventeenth, 0.938, 0.934 and 0.927 against 0.948 in the
-# nineteenth: floors raised)
-TURNED_F1 = {90: 0.94, 180: 0.935, 270: 0.928}
+# nineteenth, 0.946, 0.943 and 0.936 against 0.956 in the twenty-fifth: floors raised)
+TURNED_F1 = {90: 0.943, 180: 0.94, 270: 0.933}
 
 
 @pytest.mark.skipif(not PHOTOS.exists(), reason="labelled photos not at ../shared/realdigits")

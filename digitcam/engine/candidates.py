@@ -46,10 +46,11 @@ class Hypothesis:
     piece: int = 0                   # a piece spans segments piece .. end of its region's
     end: int = 0                     # ... cut candidates (see crops), out of
     pieces: int = 1                  # ... this many segments
+    stretch: float = 1.0             # read this many times wider than it is (a narrow digit's twin, see crops)
 
     @property
     def key(self) -> tuple:
-        return (self.polarity, tuple(sorted(int(m) for m in self.members)), self.parent, self.piece, self.end)
+        return (self.polarity, tuple(sorted(int(m) for m in self.members)), self.parent, self.piece, self.end, self.stretch)
 
 
 def join_matrix(boxes: np.ndarray) -> np.ndarray:

@@ -71,6 +71,10 @@ def best_chain(whole: int, pieces: list[int], batch: Batch, score: np.ndarray) -
 def choose(batch: Batch, probs: np.ndarray, min_confidence: float) -> list[int]:
     """Indices of the chosen hypotheses (the pieces of a region read in pieces included)."""
     score = digit_scores(probs, min_confidence)
+    # a narrow region's twin, read stretched (engine.crops.NARROW), is there to read a narrow 7, 9
+    # or 4; a 1 is read as it is, by the region itself (a stretched ripple of sand read as a 1)
+    twin_ones = [i for i, h in enumerate(batch.hyps) if h.stretch != 1.0 and probs[i, :10].argmax() == 1]
+    score[twin_ones] = 0.0
     pieces: dict[int, list[int]] = {}
     for i, h in enumerate(batch.hyps):
         if h.parent >= 0:
