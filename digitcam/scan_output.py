@@ -11,7 +11,6 @@ from typing import IO
 
 import cv2
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from digitcam.errors import DigitcamError

@@ -330,7 +330,6 @@ def test_sigterm_during_live_save_finishes_a_playable_video(tmp_path):
 
     src = tmp_path / "in.avi"
     writer = cv2.VideoWriter(str(src), cv2.VideoWriter_fourcc(*"MJPG"), 30, (320, 240))
-    rng = np.random.default_rng(0)
     for i in range(900):
         frame = np.full((240, 320, 3), 225, np.uint8)
         cv2.putText(frame, str(i % 10), (100 + (i % 40), 170), cv2.FONT_HERSHEY_SIMPLEX, 4, (20, 20, 20), 8)

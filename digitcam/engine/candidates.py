@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitcam.engine.components import Strokes
-from digitcam.engine.ink import DARK, DARK_INK_MIN_BG, LIGHT, LIGHT_INK_MAX_BG
+from digitcam.engine.ink import DARK_INK_MIN_BG, LIGHT, LIGHT_INK_MAX_BG
 
 MIN_HEIGHT = 10         # working-image pixels: the scale stage makes digits at least this tall
 MAX_HEIGHT_FRAC = 0.95  # taller than this fraction of the frame: a page edge or a hand

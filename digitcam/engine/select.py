@@ -195,7 +195,9 @@ def _whole_over_parts(batch: Batch, taken: list[list[int]], units: list[list[int
 
 
 def _drop_duplicates(batch: Batch, chosen: list[int], score: np.ndarray) -> list[int]:
-    """One digit seen twice (dark ink, and the paper inside it as light ink): keep the surer."""
+    """One digit seen twice (dark ink, and the paper inside it as light ink): keep the surer, and a
+    digit read as it is over a narrow region's stretched twin (the paper between a light digit's
+    strokes on a dark canvas, stretched, can read as a digit too)."""
     if len(chosen) < 2:
         return chosen
     boxes = np.array([batch.hyps[i].box for i in chosen], np.float64)
@@ -209,7 +211,7 @@ def _drop_duplicates(batch: Batch, chosen: list[int], score: np.ndarray) -> list
     inside = ix * iy >= 0.7 * np.minimum(area[:, None], area[None])
     clash = (iou > DUPLICATE_IOU) | (inside & (pol[:, None] != pol[None]))
     np.fill_diagonal(clash, False)
-    s = score[chosen]
+    s = score[chosen] - 2.0 * np.array([batch.hyps[i].stretch != 1.0 for i in chosen])   # twins rank last
     alive = np.ones(len(chosen), bool)
     for i in np.argsort(-s, kind="stable"):
         if alive[i]:
