@@ -20,6 +20,7 @@ from digitcam.detections import greedy_pairs, iou_matrix
 from digitcam.errors import DigitcamError
 from digitcam.normalise import normalise
 from digitcam.engine import Recognizer
+from digitcam.engine.motion import line
 from digitcam.engine.scale import resized
 from digitcam.runtime import Classifier
 
@@ -200,8 +201,6 @@ def worse_camera(image: np.ndarray, blur: float = 0.0, jpeg: int = 0, motion: fl
     ``blur`` pixels, its sigma) and, ``jpeg`` from 1 to 100, compressed at that quality as a
     webcam's stream is; as it is for 0, 0 and 0."""
     if motion > 0:
-        from digitcam.engine.motion import line
-
         image = cv2.filter2D(image, -1, line(motion, angle), borderType=cv2.BORDER_REFLECT)
     if blur > 0:
         image = cv2.GaussianBlur(image, (0, 0), blur)

@@ -49,6 +49,11 @@ class Hypothesis:
     stretch: float = 1.0             # read this many times wider than it is (a narrow digit's twin, see crops)
 
     @property
+    def twin(self) -> bool:
+        """A narrow region's twin: its strokes read stretched (see crops)."""
+        return self.stretch != 1.0
+
+    @property
     def key(self) -> tuple:
         return (self.polarity, tuple(sorted(int(m) for m in self.members)), self.parent, self.piece, self.end, self.stretch)
 

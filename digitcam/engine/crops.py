@@ -200,7 +200,7 @@ def chunks(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypoth
         digits.append(_normalised(patch, mask, ink_paper))
         level = abs(ink_paper[0] - ink_paper[1]) if ink_paper else 0.0
         contrast.append(level)
-        if w < NARROW * h and hyp.parent < 0:
+        if w < NARROW * h:   # (the hypotheses given are wholes: pieces are made below)
             wide = (max(1, int(round(mask.shape[1] * STRETCH))), mask.shape[0])
             all_hyps.append(Hypothesis(hyp.box, hyp.polarity, hyp.members, hyp.ink, stretch=STRETCH))
             digits.append(_normalised(cv2.resize(patch, wide, interpolation=cv2.INTER_LINEAR),

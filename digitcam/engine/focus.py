@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from digitcam.engine import motion
-from digitcam.engine.edges import gradients, slope_levels
+from digitcam.engine.edges import gradients, steepest_widths
 from digitcam.engine.scale import resized
 
 EDGE_TOP = 0.005    # the steepest half percent of a frame's gradients are its edges ...
@@ -54,27 +54,9 @@ def edge_width(gray: np.ndarray, grads: tuple[np.ndarray, np.ndarray, np.ndarray
     k = np.ones((STEP_SPAN, STEP_SPAN), np.uint8)
     step = cv2.subtract(cv2.dilate(gray, k), cv2.erode(gray, k))
     edge = cv2.threshold(step, MIN_STEP - 1, 255, cv2.THRESH_BINARY)[1]
-    count = cv2.countNonZero(edge)
-    if count < MIN_EDGES:
-        return 0.0
-    slope = (grads or gradients(gray))[2]   # grey levels per pixel
-    top = min(count, max(MIN_EDGES, int(round(EDGE_TOP * gray.size))))
-    # the steepest ``top`` of the edge pixels: their least slope found on a histogram of the
-    # slopes in 256 levels first, so that only they are gathered (a textured frame has edges
-    # nearly everywhere)
-    level = slope_levels(slope)
-    hist = cv2.calcHist([level], [0], edge, [256], [0, 256]).ravel()
-    above = np.cumsum(hist[::-1])[::-1]            # edge pixels at or over each level
-    low = max(0, int(np.flatnonzero(above >= top)[-1]) - 1)
-    pick = cv2.bitwise_and(edge, cv2.threshold(level, low, 255, cv2.THRESH_BINARY)[1])
-    xy = cv2.findNonZero(pick).reshape(-1, 2)
-    idx = xy[:, 1].astype(np.int64) * gray.shape[1] + xy[:, 0]
-    s = slope.ravel()[idx]
-    if len(s) > top:
-        keep = np.argpartition(s, len(s) - top)[len(s) - top:]
-        idx, s = idx[keep], s[keep]
-    widths = step.ravel()[idx].astype(np.float32) / np.maximum(s, np.float32(1e-3))
-    return float(np.quantile(widths, SHARPEST))
+    top = max(MIN_EDGES, int(round(EDGE_TOP * gray.size)))
+    widths = steepest_widths(step, (grads or gradients(gray))[2], edge, top, min_edges=MIN_EDGES)
+    return 0.0 if widths is None else float(np.quantile(widths[0], SHARPEST))
 
 
 def sharpened(gray: np.ndarray, scale: float = 1.0) -> tuple[np.ndarray, float]:

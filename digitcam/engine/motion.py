@@ -28,8 +28,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitcam.engine.edges import gradients, slope_levels
-from digitcam.engine.scale import resized
+from digitcam.engine.edges import gradients, steepest_widths
 
 DIRECTIONS = 12     # bins of the edge normal's direction over the half circle (15 degrees each)
 STEP_SPAN = 11      # px: the grey-level step across an edge is taken over this span, wider than
@@ -105,28 +104,11 @@ def smear(gray: np.ndarray, grads: tuple[np.ndarray, np.ndarray, np.ndarray] | N
                            for a in (cv2.subtract(cv2.dilate(gray, k), cv2.erode(gray, k)), gx, gy, slope))
     edge = cv2.threshold(step, MIN_STEP - 1, 255, cv2.THRESH_BINARY)[1]
     bins = cv2.LUT(cv2.convertScaleAbs(cv2.phase(gx, gy), alpha=_LEVELS / (2 * np.pi)), _BIN_OF_LEVEL)
-    level = slope_levels(slope)
-    hist = cv2.calcHist([bins, level], [0, 1], edge, [DIRECTIONS, 256], [0, DIRECTIONS, 0, 256])
     top = max(20, int(EDGE_TOP * step.size / DIRECTIONS))
-    if hist.sum(axis=1).min() < max(20, top // 4):
+    steepest = steepest_widths(step, slope, edge, top, bins, DIRECTIONS, min_edges=max(20, top // 4))
+    if steepest is None:
         return None
-    above = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]          # pixels at or over each level
-    low = np.array([max(0, int(np.flatnonzero(row >= min(top, row[0]))[-1]) - 1) for row in above], np.uint8)
-    table = np.zeros(256, np.uint8)
-    table[:DIRECTIONS] = low
-    pick = cv2.bitwise_and(edge, cv2.compare(level, cv2.LUT(bins, table), cv2.CMP_GE))
-    xy = cv2.findNonZero(pick).reshape(-1, 2)
-    idx = xy[:, 1].astype(np.int64) * step.shape[1] + xy[:, 0]
-    b, s = bins.ravel()[idx], slope.ravel()[idx]
-    width = step.ravel()[idx].astype(np.float32) / np.maximum(s, np.float32(1e-3))
-    widths = np.empty(DIRECTIONS)
-    for i in range(DIRECTIONS):
-        m = b == i
-        si, wi = s[m], width[m]
-        if len(si) > top:
-            keep = np.argpartition(si, len(si) - top)[len(si) - top:]
-            wi = wi[keep]
-        widths[i] = min(float(STEP_SPAN), float(np.quantile(wi, SHARPEST)))
+    widths = np.array([min(float(STEP_SPAN), float(np.quantile(w, SHARPEST))) for w in steepest])
     # a smear widens the edges of a broad band of directions (by 87% of its length or more within
     # 30 degrees of the motion); a direction wider than both its neighbours is a texture's own (a
     # wire-frame's crossings), so each direction's width is the median of it and its neighbours'
@@ -175,15 +157,4 @@ def deconvolved(gray: np.ndarray, psf: np.ndarray, noise: float | None = None) -
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def steadied(gray: np.ndarray, scale: float = 1.0) -> tuple[np.ndarray, Smear | None]:
-    """``gray`` deconvolved along its smear where one is found at ``scale`` (the scale it will be
-    read at; at most 1, as engine.focus measures), and the smear measured; ``gray`` itself where
-    none is found."""
-    scale = min(scale, 1.0)
-    found = smear(resized(gray, scale))
-    if found is None or not found.found:
-        return gray, found
-    return deconvolved(gray, line(found.length / scale, found.angle)), found
-
-
-__all__ = ["Smear", "smear", "line", "deconvolved", "steadied"]
+__all__ = ["Smear", "smear", "line", "deconvolved"]

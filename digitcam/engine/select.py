@@ -73,7 +73,7 @@ def choose(batch: Batch, probs: np.ndarray, min_confidence: float) -> list[int]:
     score = digit_scores(probs, min_confidence)
     # a narrow region's twin, read stretched (engine.crops.NARROW), is there to read a narrow 7, 9
     # or 4; a 1 is read as it is, by the region itself (a stretched ripple of sand read as a 1)
-    twin_ones = [i for i, h in enumerate(batch.hyps) if h.stretch != 1.0 and probs[i, :10].argmax() == 1]
+    twin_ones = [i for i, h in enumerate(batch.hyps) if h.twin and probs[i, :10].argmax() == 1]
     score[twin_ones] = 0.0
     pieces: dict[int, list[int]] = {}
     for i, h in enumerate(batch.hyps):
@@ -211,7 +211,7 @@ def _drop_duplicates(batch: Batch, chosen: list[int], score: np.ndarray) -> list
     inside = ix * iy >= 0.7 * np.minimum(area[:, None], area[None])
     clash = (iou > DUPLICATE_IOU) | (inside & (pol[:, None] != pol[None]))
     np.fill_diagonal(clash, False)
-    s = score[chosen] - 2.0 * np.array([batch.hyps[i].stretch != 1.0 for i in chosen])   # twins rank last
+    s = score[chosen] - 2.0 * np.array([batch.hyps[i].twin for i in chosen])   # twins rank last
     alive = np.ones(len(chosen), bool)
     for i in np.argsort(-s, kind="stable"):
         if alive[i]:
