@@ -94,6 +94,39 @@ def test_small_digits_on_a_big_photo_are_read(recognizer, mnist_sample):
     assert result.timings["looks"] == 2, "the second look is what finds them"
 
 
+def test_the_closer_look_reads_only_the_part_of_the_frame_around_the_digits(recognizer, mnist_sample, monkeypatch):
+    """A page of small digits held up in a corner of a 640x480 frame: the closer look (twice
+    enlarged) reads the page and its surroundings, not the whole frame, and its digits come back
+    where they are in the frame."""
+    from digitcam.engine import Recognizer
+
+    x, y = mnist_sample
+    good = good_digits(recognizer, x, y)
+    rng = np.random.default_rng(5)
+    frame = np.clip(wood(480, 640, rng), 0, 255).astype(np.float32)
+    frame[300:420, 360:600] = 226
+    truth, labels = [], []
+    for k in range(8):
+        i = good[90 + k]
+        truth.append(place(frame, x[i], 372 + 28 * k, 320 + 40 * (k % 2), 16))
+        labels.append(int(y[i]))
+    parts = []
+    original = Recognizer.look
+
+    def spy(self, gray, scale, part=None):
+        parts.append((scale, part))
+        return original(self, gray, scale, part)
+
+    monkeypatch.setattr(Recognizer, "look", spy)
+    recall, false, result = read_score(recognizer, frame.astype(np.uint8), truth, labels)
+    assert recall >= 0.75 and false <= 1, (recall, false)
+    assert len(parts) == 2 and parts[0][1] is None and parts[1][0] > 1.25, parts
+    px, py, pw, ph = parts[1][1]
+    assert pw * ph < 0.5 * 640 * 480, parts[1]                      # a part of the frame ...
+    for bx, by, bw, bh in truth:                                       # ... that holds every digit
+        assert px <= bx and py <= by and bx + bw <= px + pw and by + bh <= py + ph, (parts[1], (bx, by, bw, bh))
+
+
 @pytest.mark.parametrize("backdrop", ["wood", "fabric"])
 def test_a_page_held_up_in_front_of_a_background(recognizer, mnist_sample, backdrop):
     x, y = mnist_sample

@@ -493,3 +493,16 @@ def test_the_motion_blur_line_is_a_centred_line_of_its_length():
         assert length / 2 - 1 <= reach <= length / 2 + 1, (length, reach)
     flat = np.full((40, 60), 128, np.uint8)
     assert np.abs(motion.deconvolved(flat, motion.line(7, 0.3)).astype(int) - 128).max() <= 1, "a flat frame stays flat"
+
+
+def test_the_closer_look_reads_the_digits_read_so_far_and_their_surroundings():
+    from digitcam.engine.scale import MARGIN, closer_box
+
+    boxes = np.array([[100, 200, 10, 20], [130, 205, 12, 20], [160, 210, 10, 22]])
+    x, y, w, h = closer_box(boxes, (480, 640))
+    pad = MARGIN * 20
+    assert (x, y) == (int(100 - pad), int(200 - pad)), (x, y)
+    assert (x + w, y + h) == (int(170 + pad), int(232 + pad)), (x, y, w, h)
+    assert closer_box(np.zeros((0, 4)), (480, 640)) is None                      # nothing read yet
+    assert closer_box(np.array([[0, 0, 20, 30], [600, 440, 20, 30]]), (480, 640)) is None   # most of it
+    assert closer_box(np.array([[5, 5, 10, 20]]), (480, 640))[:2] == (0, 0)     # clipped to the frame

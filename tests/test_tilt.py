@@ -146,9 +146,9 @@ def test_small_leaning_digits_are_read_levelled_at_the_closer_scale(classifier, 
     scales: list[float] = []
     original = Recognizer.look
 
-    def spy(self, gray, scale):
+    def spy(self, gray, scale, part=None):
         scales.append(scale)
-        return original(self, gray, scale)
+        return original(self, gray, scale, part)
 
     monkeypatch.setattr(Recognizer, "look", spy)
     result = Recognizer(classifier, search_small=True)(image)

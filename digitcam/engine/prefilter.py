@@ -50,8 +50,12 @@ def _box_sums(table: np.ndarray, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray,
     return s / (255.0 * area)
 
 
-def features(strokes: tuple[Strokes, Strokes], hyps: list[Hypothesis], frame: tuple[int, int]) -> np.ndarray:
-    """(N, len(FEATURES)) float32 features of whole hypotheses."""
+def features(strokes: tuple[Strokes, Strokes], hyps: list[Hypothesis], frame: tuple[int, int],
+             whole: tuple[int, int, int, int] | None = None) -> np.ndarray:
+    """(N, len(FEATURES)) float32 features of whole hypotheses in an image of ``frame`` (height,
+    width) working pixels. ``whole``: where that image is a part of a frame (a closer look, see
+    engine.scale.closer_box), the part's place in it and the frame's size (x, y, height, width,
+    working pixels): a hypothesis' height and whether it touches the border are the frame's."""
     n = len(hyps)
     if n == 0:
         return np.zeros((0, len(FEATURES)), np.float32)
@@ -87,8 +91,10 @@ def features(strokes: tuple[Strokes, Strokes], hyps: list[Hypothesis], frame: tu
         level = _box_sums(strokes[p].ink_gray, xs, ys, xs + ws, ys + hs) / np.maximum(inside, 1e-3)
         out[sel, 13] = np.minimum(np.abs(bg[cy, cx] / 255.0 - level), INK_CONTRAST_MAX)
     out[:, 8] = np.log(hh / np.median(hh))
-    out[:, 9] = hh / H
-    out[:, 10] = ((x <= 1) | (y <= 1) | (x + w >= W - 1) | (y + hh >= H - 1)).astype(np.float32)
+    ox, oy, FH, FW = (0, 0, H, W) if whole is None else whole
+    fx, fy = x + ox, y + oy
+    out[:, 9] = hh / FH
+    out[:, 10] = ((fx <= 1) | (fy <= 1) | (fx + w >= FW - 1) | (fy + hh >= FH - 1)).astype(np.float32)
     out[:, 11] = pol
     return out
 

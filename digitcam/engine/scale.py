@@ -18,6 +18,12 @@ SMALL_DIGIT = 22      # working pixels: below this median height, look again clo
 TARGET_DIGIT = 36     # ... so that the median digit is this tall
 MAX_UPSCALE = 2.0     # never enlarge a frame more than this (a 10 px digit becomes 20 px)
 MAX_PIXELS = 16e6     # the second look's working image stays under this many pixels
+MARGIN = 3.0          # the closer look reads the box of the digits read so far, this many of their
+                      # (median) heights wider on every side: of the frames that take a second look
+                      # (dev photos, 32 rendered held-up pages at 640x480 and 32 at 720p), every true
+                      # digit lies inside at 3 (2 of 624 outside at 1, 1 at 2), in 0.34 of the frame
+                      # at 640x480 and 0.21 at 720p (twenty-sixth session)
+WHOLE = 0.8           # ... and the whole frame where that box would cover this share of it anyway
 
 
 def resized(image: np.ndarray, factor: float) -> np.ndarray:
@@ -48,6 +54,27 @@ def second_scale(shape: tuple[int, int], scale: float, heights: np.ndarray) -> f
     budget = np.sqrt(MAX_PIXELS / float(shape[0] * shape[1]))
     new = min(want, MAX_UPSCALE, budget)
     return new if new > scale * 1.25 else None
+
+
+def closer_box(boxes: np.ndarray, shape: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """The part (x, y, w, h) of a frame of ``shape`` that a closer look reads: around the digits
+    read so far (``boxes``, x y w h in frame pixels), MARGIN of their heights wider, or None
+    for the whole frame (no digits read, or the part would cover WHOLE of it).
+
+    A closer look reads the frame up to twice enlarged: four times the pixels, where the small
+    digits of a page held up are a third of a 640x480 frame. The digits the first look missed
+    stand beside the ones it read (same page, same size)."""
+    if len(boxes) == 0:
+        return None
+    b = np.asarray(boxes, np.float64).reshape(-1, 4)
+    pad = MARGIN * float(np.median(b[:, 3]))
+    h, w = shape
+    x0, y0 = max(0, int(np.floor(b[:, 0].min() - pad))), max(0, int(np.floor(b[:, 1].min() - pad)))
+    x1 = min(w, int(np.ceil((b[:, 0] + b[:, 2]).max() + pad)))
+    y1 = min(h, int(np.ceil((b[:, 1] + b[:, 3]).max() + pad)))
+    if (x1 - x0) * (y1 - y0) >= WHOLE * w * h:
+        return None
+    return x0, y0, x1 - x0, y1 - y0
 
 
 def next_scale(shape: tuple[int, int], base_side: int, heights: np.ndarray) -> float:
