@@ -161,6 +161,33 @@ def test_small_leaning_digits_are_read_levelled_at_the_closer_scale(classifier, 
     assert right >= 0.9 * len(truth), (right, len(truth))
 
 
+def test_a_leaning_page_read_closer_in_a_part_of_the_frame_is_levelled_in_that_part(classifier, page, monkeypatch):
+    """Small leaning digits in a corner of a bigger frame: the closer look reads the part around
+    them, and so do the levelled reads at its scale; their digits come back where they are."""
+    small = cv2.resize(page.image, None, fx=0.35, fy=0.35, interpolation=cv2.INTER_AREA)
+    leaned, m = lean_page(small, 30)
+    image = cv2.copyMakeBorder(leaned, 0, 360, 0, 480, cv2.BORDER_REPLICATE)   # the page in a corner
+    looks: list[tuple] = []
+    original = Recognizer.look
+
+    def spy(self, gray, scale, part=None):
+        looks.append((scale, part, gray.shape))
+        return original(self, gray, scale, part)
+
+    monkeypatch.setattr(Recognizer, "look", spy)
+    result = Recognizer(classifier, search_small=True)(image)
+    assert abs(result.tilt - 30) < 6, result.tilt
+    assert looks[0][1] is None and looks[1][0] > 1.25 and looks[1][1] is not None, looks
+    levelled = looks[2:]
+    assert levelled and all(s == looks[1][0] and p is not None for s, p, _ in levelled), levelled
+    for _, (px, py, pw, ph), (h, w) in levelled:
+        assert pw * ph < 0.5 * w * h, (px, py, pw, ph, h, w)
+    truth = turned_boxes([(x * 0.35, y * 0.35, w * 0.35, h * 0.35) for x, y, w, h, _ in page.boxes], m)
+    det = np.array([d.box for d in result.detections], float).reshape(-1, 4)
+    right = sum(result.detections[i].label == page.boxes[j][4] for i, j in match(det, truth))
+    assert right >= 0.9 * len(truth), (right, len(truth))
+
+
 def _rules_lean(paper: str, lean: float, back, seed: int) -> float:
     rng = np.random.default_rng(seed)
     empty = np.zeros((0, 28, 28), np.uint8)

@@ -73,7 +73,8 @@ class Look:
     size: tuple[int, int] = (0, 0)  # width, height of the image looked at, before scaling
     density: np.ndarray | None = None  # the dark ink pooled 4:1, summed (Strokes.density): its rules' lean
     timings: dict[str, float] = field(default_factory=dict)
-    origin: tuple[int, int] = (0, 0)   # frame pixels of the part looked at's top left (scale.closer_box)
+    part: tuple[int, int, int, int] | None = None  # the part of the image looked at (x, y, w, h, its
+                                                    # pixels; scale.closer_box), None: all of it
 
 
 @dataclass
@@ -148,8 +149,7 @@ class Recognizer:
         ms = lambda a, b: (b - a) * 1e3  # noqa: E731
         timings = {"find": ms(t0, t1), "candidates": ms(t1, t2), "crops": ms(t2, t3), "classify": ms(t3, t4),
                    "select": ms(t4, t5), "proposed": float(proposed), "hypotheses": float(len(batch))}
-        return Look(scale, batch, probs, chosen, 0, (w, h), strokes[0].density, timings,
-                    (0, 0) if part is None else (part[0], part[1]))
+        return Look(scale, batch, probs, chosen, 0, (w, h), strokes[0].density, timings, part)
 
     def _crops_read(self, gray: np.ndarray, strokes: tuple, hyps: list) -> tuple[crop_stage.Batch, np.ndarray, float]:
         """Every hypothesis' crops, what the model says of them, and the seconds spent building
@@ -267,16 +267,19 @@ class Recognizer:
             # the lines lean (scan), or lean otherwise than the frame before (live): read levelled
             # the ways the lean may be, and keep the reading that is surest
             best = _sureness(look)
-            at = scale
+            at, part = scale, None
             if at is None and look.scale > scale_stage.first_scale(view.shape, self.base_side):
-                at = look.scale   # its digits needed a closer look: levelled, they need the same
+                # its digits needed a closer look (at a part of the frame): levelled, they need the same
+                at, part = look.scale, look.part
             for way in tilt_stage.choices(tilt_stage.fold(applied + residual)):
-                levelled, m2 = tilt_stage.level(view, way)
-                m2 = tilt_stage.compose(m2, to_view)
+                levelled, lm = tilt_stage.level(view, way)
+                m2 = tilt_stage.compose(lm, to_view)
                 # a page levelled may stand on its side or its head (a lean folds a quarter turn
                 # into it, and rules cannot tell): which way up it is, its digits say, as of a
                 # photo read as it is
-                other, n = self._read(levelled, at=at, decide_turn=self.rotation == "auto")
+                other, n = self._read(levelled, at=at, decide_turn=self.rotation == "auto",
+                                      part=None if part is None else scale_stage.part_or_whole(
+                                          tilt_stage.box_into(part, lm), levelled.shape))
                 if other.turn:
                     m2 = tilt_stage.compose(orientation.turn_map(other.turn, levelled.shape[1], levelled.shape[0]), m2)
                 looks += n
@@ -299,11 +302,13 @@ class Recognizer:
                           "total": (time.perf_counter() - t0) * 1e3}
         return result
 
-    def _read(self, gray: np.ndarray, decide_turn: bool = False, at: float | None = None) -> tuple[Look, int]:
+    def _read(self, gray: np.ndarray, decide_turn: bool = False, at: float | None = None,
+              part: tuple[int, int, int, int] | None = None) -> tuple[Look, int]:
         """The first look, the page turned upright if asked, and a closer look if the digits are
-        small; or, ``at`` a known scale, that one look (turned upright if asked)."""
+        small; or, ``at`` a known scale, that one look (at ``part`` of the frame, if given; turned
+        upright if asked, then all of it)."""
         first = scale_stage.first_scale(gray.shape, self.base_side) if at is None else at
-        look = self.look(gray, first)
+        look = self.look(gray, first, part if at is not None else None)
         looks = 1
         if decide_turn:
             turn, _ = orientation.decide(self.classifier, look.batch)
@@ -343,7 +348,8 @@ class Recognizer:
             hyp = look.batch.hyps[i]
             p = look.probs[i]
             x, y, w, h = (v / look.scale for v in hyp.box)
-            x, y = x + look.origin[0], y + look.origin[1]
+            if look.part is not None:
+                x, y = x + look.part[0], y + look.part[1]
             x0, y0 = int(np.floor(x)), int(np.floor(y))
             box = (x0, y0, max(1, int(np.ceil(x + w)) - x0), max(1, int(np.ceil(y + h)) - y0))
             box = _clip(box, lw, lh)

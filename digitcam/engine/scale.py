@@ -72,7 +72,16 @@ def closer_box(boxes: np.ndarray, shape: tuple[int, int]) -> tuple[int, int, int
     x0, y0 = max(0, int(np.floor(b[:, 0].min() - pad))), max(0, int(np.floor(b[:, 1].min() - pad)))
     x1 = min(w, int(np.ceil((b[:, 0] + b[:, 2]).max() + pad)))
     y1 = min(h, int(np.ceil((b[:, 1] + b[:, 3]).max() + pad)))
-    if (x1 - x0) * (y1 - y0) >= WHOLE * w * h:
+    return part_or_whole((x0, y0, x1 - x0, y1 - y0), shape)
+
+
+def part_or_whole(box: tuple[int, int, int, int], shape: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """``box`` clipped to a frame of ``shape``, or None (all of the frame) where it would cover
+    WHOLE of it anyway."""
+    h, w = shape[:2]
+    x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
+    x1, y1 = min(w, int(box[0] + box[2])), min(h, int(box[1] + box[3]))
+    if x1 <= x0 or y1 <= y0 or (x1 - x0) * (y1 - y0) >= WHOLE * w * h:
         return None
     return x0, y0, x1 - x0, y1 - y0
 

@@ -254,6 +254,16 @@ def compose(a: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     return (np.vstack([a, [0, 0, 1]]) @ np.vstack([b, [0, 0, 1]]))[:2]
 
 
+def box_into(box: tuple[int, int, int, int], m: np.ndarray) -> tuple[int, int, int, int]:
+    """The bounds, in levelled pixels, of a box of the frame (``m``: frame -> levelled): all of
+    its corners (a part of the frame read closer, levelled, is read closer there)."""
+    x, y, w, h = box
+    pts = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]], np.float64) @ np.asarray(m, np.float64).T
+    x0, y0 = np.floor(pts.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(pts.max(axis=0)).astype(int)
+    return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
+
+
 def box_back(box: tuple[int, int, int, int], m: np.ndarray) -> tuple[int, int, int, int]:
     """The upright bounds, in frame pixels, of a box of the levelled image (``m``: frame -> levelled).
 
