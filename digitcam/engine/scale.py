@@ -19,10 +19,17 @@ TARGET_DIGIT = 36     # ... so that the median digit is this tall
 MAX_UPSCALE = 2.0     # never enlarge a frame more than this (a 10 px digit becomes 20 px)
 MAX_PIXELS = 16e6     # the second look's working image stays under this many pixels
 MARGIN = 3.0          # the closer look reads the box of the digits read so far, this many of their
-                      # (median) heights wider on every side: of the frames that take a second look
-                      # (dev photos, 32 rendered held-up pages at 640x480 and 32 at 720p), every true
-                      # digit lies inside at 3 (2 of 624 outside at 1, 1 at 2), in 0.34 of the frame
-                      # at 640x480 and 0.21 at 720p (twenty-sixth session)
+                      # (median) heights wider on every side. True digits outside that box, of the
+                      # frames that take a second look (rendered held-up 640x480 pages: 26 frames of
+                      # seed 11, 57 of seed 31, 27 before a wall), at 2 / 3 / 4 / 5 / 6 heights: 24 /
+                      # 11 / 5 / 3 / 0 of 2,640, the box 0.26 / 0.33 / 0.40 / 0.47 / 0.54 of the
+                      # frame. Read (F1; seed 31 / wall seeds 37, 41 / 720p wall): the whole frame
+                      # 0.970 / 0.918, 0.936 / 0.905; 3: 0.969 / 0.962, 0.967 / 0.917; 4: 0.970 /
+                      # 0.960, 0.971 / 0.919; 6: 0.972 / 0.962, 0.971 / 0.916. Dev F1 and false digits
+                      # on 22 / 32 held-out digit-free images: 3: 0.957, 0 / 5; 4: 0.952, 0 / 7; 6:
+                      # 0.954, 3 / 7 (the whole frame: 0.956, 0 / 5). A page before a wall gains most,
+                      # as the part's own sizes rule its stages (the paper's window, the rules' least
+                      # length): given the frame's instead, the wall's seed 37 read 0.921 (26th session)
 WHOLE = 0.8           # ... and the whole frame where that box would cover this share of it anyway
 
 
