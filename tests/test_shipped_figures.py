@@ -16,6 +16,14 @@ from conftest import FULL_MNIST, ROOT, run_cli
 PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 
 # measured with the shipped model (README, "Figures"); floors a little under the measurement.
+# Twenty-sixth session (2026-12-07): the closer look (digits under 22 px) reads only the part of
+# the frame around the digits read so far (engine.scale.closer_box), with the frame's hypothesis
+# budget by the part's share (engine.reader.PART_FLOOR). Photos F1 0.956 -> 0.957, precision
+# 0.969 -> 0.973, recall 0.942; cluttered 0.945 -> 0.948 (HYPJUDY__3: one digit fewer, two false
+# digits fewer), the other kinds as before; false digits 0.27 -> 0.24 per photo, 0.49 per
+# painted-out photo, 0.00 per digit-free photo; turned 0.947 / 0.943 / 0.937. Floors raised: F1
+# 0.953 -> 0.954, precision 0.967 -> 0.97, cluttered 0.94 -> 0.944; the ceiling on false digits
+# per photo falls 0.28 -> 0.25; the others stay.
 # Twenty-fifth session (2026-12-07): a region narrower than a third of its height is also read
 # twice as wide (engine.crops.NARROW: a narrow writer's 7s and 9s), and a frame smeared by motion
 # is read deconvolved (engine.motion, which takes no dev photo for smeared). Photos F1 0.951 ->
@@ -121,9 +129,9 @@ PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 # both model heads decide together, digits inside words of letters are dropped, leaning rules are
 # removed, 0, 1 and 8 no longer turn a photo of coins, the prefilter refitted.)
 MNIST_TEST = 0.996
-OVERALL = {"f1": 0.953, "precision": 0.967, "recall": 0.940}
-PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.94, "photo_paper": 0.975, "webcam": 0.85, "whiteboard": 0.78}
-MAX_FALSE_PER_IMAGE = 0.28
+OVERALL = {"f1": 0.954, "precision": 0.97, "recall": 0.940}
+PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.944, "photo_paper": 0.975, "webcam": 0.85, "whiteboard": 0.78}
+MAX_FALSE_PER_IMAGE = 0.25
 MAX_FALSE_PER_PAINTED_OUT_PHOTO = 0.52
 MAX_FALSE_PER_NEGATIVE_PHOTO = 0.05
 MIN_CROP_ACCURACY = 0.93
@@ -168,7 +176,8 @@ def test_engine_on_the_labelled_real_photos(negatives):
 # 0.888 and 0.877 at 90 and 180 degrees, against 0.920 upright, in the fourth session; 0.898 and
 # 0.889 against 0.933 in the eighth, 0.904 and 0.895 against 0.939 in the eleventh, 0.933, 0.928
 # and 0.922 against 0.943 in the seventeenth, 0.938, 0.934 and 0.927 against 0.948 in the
-# nineteenth, 0.946, 0.943 and 0.936 against 0.956 in the twenty-fifth: floors raised)
+# nineteenth, 0.946, 0.943 and 0.936 against 0.956 in the twenty-fifth: floors raised; 0.947, 0.943
+# and 0.937 against 0.957 in the twenty-sixth: floors stay)
 TURNED_F1 = {90: 0.943, 180: 0.94, 270: 0.933}
 
 
