@@ -75,11 +75,9 @@ def closer_box(boxes: np.ndarray, shape: tuple[int, int]) -> tuple[int, int, int
         return None
     b = np.asarray(boxes, np.float64).reshape(-1, 4)
     pad = MARGIN * float(np.median(b[:, 3]))
-    h, w = shape
-    x0, y0 = max(0, int(np.floor(b[:, 0].min() - pad))), max(0, int(np.floor(b[:, 1].min() - pad)))
-    x1 = min(w, int(np.ceil((b[:, 0] + b[:, 2]).max() + pad)))
-    y1 = min(h, int(np.ceil((b[:, 1] + b[:, 3]).max() + pad)))
-    return part_or_whole((x0, y0, x1 - x0, y1 - y0), shape)
+    x0, y0 = int(np.floor(b[:, 0].min() - pad)), int(np.floor(b[:, 1].min() - pad))
+    x1, y1 = int(np.ceil((b[:, 0] + b[:, 2]).max() + pad)), int(np.ceil((b[:, 1] + b[:, 3]).max() + pad))
+    return part_or_whole((x0, y0, x1 - x0, y1 - y0), shape)   # (clipped to the frame there)
 
 
 def part_or_whole(box: tuple[int, int, int, int], shape: tuple[int, int]) -> tuple[int, int, int, int] | None:
