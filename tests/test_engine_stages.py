@@ -5,7 +5,8 @@ import pytest
 import numpy as np
 
 from digitcam.engine.candidates import Hypothesis, join_matrix, propose
-from digitcam.engine.components import find_strokes
+from digitcam.engine import shade
+from digitcam.engine.components import LabelMap, find_strokes
 from digitcam.engine.crops import SPLIT_FROM, Batch, build, chunks, concatenate, context_from_digit
 from digitcam.engine.ink import DARK, LIGHT
 from digitcam.engine.select import choose
@@ -506,3 +507,48 @@ def test_the_closer_look_reads_the_digits_read_so_far_and_their_surroundings():
     assert closer_box(np.zeros((0, 4)), (480, 640)) is None                      # nothing read yet
     assert closer_box(np.array([[0, 0, 20, 30], [600, 440, 20, 30]]), (480, 640)) is None   # most of it
     assert closer_box(np.array([[5, 5, 10, 20]]), (480, 640))[:2] == (0, 0)     # clipped to the frame
+
+
+def _shaded_page_before_a_wall(h=720, w=1280):
+    """A page darker at its top-left corner (lit from the right) held up in front of a brighter
+    wall, a row of six digits along its top: (frame, the row's box)."""
+    frame = np.full((h, w), 218, np.uint8)
+    x0, y0, x1, y1 = 420, 200, 1000, 600
+    yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    t = ((xx - x0) / (x1 - x0) + (yy - y0) / (y1 - y0)) / 2
+    frame[y0:y1, x0:x1] = np.clip(168 + 70 * t, 0, 255).astype(np.uint8)
+    cv2.putText(frame, "4 8 2 7 1 9", (450, 250), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 70, 3, cv2.LINE_AA)
+    return frame, (440, 215, 330, 45)
+
+
+def test_a_shaded_page_before_a_bright_wall_keeps_the_digits_of_its_dark_corner_apart(monkeypatch):
+    """The paper's level along the page's edge is the wall's; the band of the page darker than it
+    was one piece of ink holding four of the six digits (engine.shade measures it again)."""
+    frame, (bx, by, bw, bh) = _shaded_page_before_a_wall()
+
+    def pieces():
+        st = find_strokes(frame)[0].stats
+        row = [s for s in st if contains((bx, by, bw, bh), s[:4], slack=0)]
+        return len(row), int((st[:, 2] * st[:, 3]).max())
+
+    row, largest = pieces()
+    assert row == 6 and largest < 60 * 60, (row, largest)          # each digit its own piece
+    monkeypatch.setattr(shade, "FAINT", 0.0)          # the band, not measured again
+    row, largest = pieces()
+    assert row < 6 and largest > 300 * 100, (row, largest)
+
+
+def test_only_a_faint_piece_inside_the_frame_is_a_shaded_page():
+    """Of three large pieces of dark ink, the shade stage measures again only the one inside the
+    frame and faint: a faint one reaching the frame's edge is the scene behind a page (a bright
+    fabric), a dark one inside is ink or a dark object."""
+    h, w = 300, 400
+    labels = np.zeros((h, w), np.uint16)
+    labels[0:120, 0:120] = 1        # at the corner
+    labels[150:280, 20:150] = 2     # inside, dark
+    labels[150:280, 200:330] = 3    # inside, faint
+    stats = np.array([[0, 0, 120, 120, 14400], [20, 150, 130, 130, 16900], [200, 150, 130, 130, 16900]])
+    paper = np.full((h, w), 200, np.uint8)
+    strength = np.full((h, w), 20, np.uint8)
+    strength[labels == 2] = 90
+    assert shade.faint(stats, LabelMap(labels), paper, strength).tolist() == [2]

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitcam.engine.ink import DARK, LIGHT, backgrounds, binarize, contrasts, remove_lines, remove_rules
+from digitcam.engine import shade
+from digitcam.engine.ink import DARK, LIGHT, MIN_CONTRAST, backgrounds, binarize, contrasts, remove_lines, remove_rules
 from digitcam.engine.threads import both
 
 MIN_PIECE_HEIGHT = 4   # pixels; a piece of a digit may be small (the dot of a broken 5's flag)
@@ -85,11 +86,18 @@ def _has_lines(stats: np.ndarray, h: int, w: int) -> bool:
     return bool(long_.any())
 
 
-def _pieces(pol: int, mask: np.ndarray, gray: np.ndarray, background: np.ndarray, strength: np.ndarray) -> Strokes:
+def _pieces(pol: int, mask: np.ndarray, gray: np.ndarray, background: np.ndarray, strength: np.ndarray,
+            min_contrast: int = MIN_CONTRAST) -> Strokes:
     """The kept ink pieces of one polarity's mask (``strength``: its ink contrast), its rules cut
     out first."""
     h, w = gray.shape
     labels, stats = _components(mask)
+    if pol == DARK:   # a page's shaded band taken for ink: its paper measured again (engine.shade)
+        faint = shade.faint(stats, labels, background, strength)
+        if len(faint):
+            mask, background, strength = shade.paper_again(faint, stats, labels, mask, gray, background,
+                                                           strength, min_contrast)
+            labels, stats = _components(mask)
     if _has_lines(stats, h, w):  # rules touching digits would glue them together: cut them out
         # ruled paper has dark rules, and they lean as the page does; a board's light lines
         # (and the light grain of wood) are looked for level only
@@ -112,8 +120,8 @@ def find_strokes(gray: np.ndarray, min_contrast: int = 14) -> tuple[Strokes, Str
     bgs = backgrounds(gray, min_contrast)
     strengths = contrasts(gray, min_contrast, bgs)
     dark, light = binarize(gray, min_contrast, strengths=strengths)
-    return both(lambda: _pieces(DARK, dark, gray, bgs[DARK], strengths[DARK]),
-                lambda: _pieces(LIGHT, light, gray, bgs[LIGHT], strengths[LIGHT]))
+    return both(lambda: _pieces(DARK, dark, gray, bgs[DARK], strengths[DARK], min_contrast),
+                lambda: _pieces(LIGHT, light, gray, bgs[LIGHT], strengths[LIGHT], min_contrast))
 
 
 __all__ = ["DARK", "LIGHT", "LabelMap", "Strokes", "find_strokes"]

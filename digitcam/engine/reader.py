@@ -2,7 +2,7 @@
 
 ``scan``, ``live``, ``draw``, ``bench`` and ``eval`` all read digits through :class:`Recognizer`.
 Each stage is its own module in this package, in the order of the pipeline:
-:mod:`focus`, :mod:`scale`, :mod:`ink`, :mod:`components`, :mod:`candidates`, :mod:`crops`, then the
+:mod:`focus`, :mod:`scale`, :mod:`ink` (and :mod:`shade`), :mod:`components`, :mod:`candidates`, :mod:`crops`, then the
 classifier (:mod:`digitcam.runtime`), :mod:`select`, :mod:`words`, :mod:`lines`, :mod:`alone`,
 :mod:`marks`, and :mod:`digitcam.grouping` for numbers. Beside the classifier, :mod:`printed`
 reads printed digits, and is heard where it is sure.
