@@ -31,7 +31,7 @@ ENGINE_CASES = [("flat page", (480, 640), 5), ("flat page", (720, 1280), 20),
 # x86 (AVX-VNNI, AVX-512 VNNI, AMX) and Arm (dot product) instructions that multiply int8 values
 # four at a time. The model is int8: on this project's earlier 2-core machines it classified a
 # held-up page's 140 crops in 6-7 ms, 2.7x faster than float32; on a 2-core AMD EPYC without
-# these instructions it takes 28 ms, and float32 is the faster of the two there (README, Figures).
+# these instructions it takes 28 ms, and float32 is the faster of the two there (docs/history.md).
 INT8_DOT_FLAGS = frozenset({"avx_vnni", "avx512_vnni", "avx512vnni", "amx_int8", "asimddp"})
 
 

@@ -9,7 +9,7 @@ import numpy as np
 Box = tuple[int, int, int, int]  # x, y, w, h in pixels of the frame
 
 # The least confidence of a digit the engine reports by default (scan, live, eval, bench; -c sets
-# another). Measured from 0.6 to 0.9 (README, Figures, eighth session): the dev set's F1 is at
+# another). Measured from 0.6 to 0.9 (docs/history.md, eighth session): the dev set's F1 is at
 # its best, 0.929, from 0.65 to 0.75 (0.925 at 0.6, 0.926 at 0.8, 0.912 at 0.9), while false digits
 # on digit-free photographs fall (package photographs 0.42 -> 0.26 per image at 0.65, 0.16 at
 # 0.75). Of that plateau, the value that costs least recall on rendered pages held up to a camera

@@ -118,7 +118,7 @@ def test_touching_digits_are_split(recognizer, mnist_sample):
             continue  # the rendering left a gap: not a touching pair
         tried += 1
         ok += [d.label for d in recognizer(page).detections] == [int(y[a]), int(y[b])]
-    # round 1's hand-set width rules split 12 of 20; the model-decided chain reads 7 (README, limits)
+    # round 1's hand-set width rules split 12 of 20; the model-decided chain reads 7 (README, Limits)
     assert tried >= 5 and ok >= 0.3 * tried, (ok, tried)
 
 
@@ -161,7 +161,7 @@ def test_digit_free_images_give_no_digits(recognizer, kind):
         cv2.fillPoly(img, [np.array([[0, 300], [640, 260], [640, 480], [0, 480]], np.int32)], (90, 90, 95))
         img = cv2.GaussianBlur(img, (0, 0), 3)
     result = recognizer(img)
-    allowed = 2 if kind == "text" else 0  # printed h and Y can pass for a 4 (see README, limits)
+    allowed = 2 if kind == "text" else 0  # printed h and Y can pass for a 4 (docs/history.md, Limits)
     assert len(result.detections) <= allowed, [(d.label, d.confidence, d.box) for d in result.detections]
 
 

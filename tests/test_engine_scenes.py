@@ -72,7 +72,7 @@ def test_a_sudoku_grid_is_read_cell_by_cell(recognizer, mnist_sample):
                 labels.append(int(y[i]))
     img = page.astype(np.uint8)
     for j in range(n + 1):
-        t = 2 if j % 3 == 0 else 1  # box lines twice as bold (3 px and more: README, limits)
+        t = 2 if j % 3 == 0 else 1  # box lines twice as bold (3 px and more: docs/history.md, Limits)
         cv2.line(img, (20, 20 + j * cell), (20 + n * cell, 20 + j * cell), (40, 40, 40), t)
         cv2.line(img, (20 + j * cell, 20), (20 + j * cell, 20 + n * cell), (40, 40, 40), t)
     recall, false, _ = read_score(recognizer, img, truth, labels)

@@ -4,7 +4,7 @@ Two CNNs trained alike from different seeds agree on what is plainly a digit and
 on what is not (a floorboard's gap, a letter, a speck one of them reads as a digit). The served
 model is one graph, so the engine still makes one LiteRT call a frame; it costs the members'
 time together. Measured on the shipped model and a second seed, the mean read the dev photos
-less well (F1 0.935 against 0.941) and is not shipped (README, Figures: sixteenth session).
+less well (F1 0.935 against 0.941) and is not shipped (docs/history.md, sixteenth session).
 
     python -m digitcam.train.ensemble --output ens.keras --data mnist.npz A.keras B.keras
 

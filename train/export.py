@@ -3,7 +3,7 @@
 With a representative sample of inputs the export is quantised to int8 (weights and
 activations; float inputs and outputs, so callers see no difference): on this project's 2-core
 machine it classifies a batch 2.7x faster than float32 and reads MNIST test and the labelled
-photos the same (model card, README).
+photos the same (model card, docs/history.md).
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ def train_prefilter(x: np.ndarray, y: np.ndarray, scenes: int = 1500, seed: int 
                     printed: bool = False) -> tuple[Prefilter, dict]:
     """Fit on ``scenes`` rendered scenes, set the threshold on a third as many fresh ones; returns
     it and its figures. ``printed``: some pages print their digits (not the shipped prefilter's
-    recipe: see README, Figures)."""
+    recipe: see docs/history.md)."""
     f, lab = render_features(x, y, scenes, seed, printed=printed)
     pf = fit(f, lab, seed=seed)
     fv, lv = render_features(x, y, max(4, scenes // 3), seed + 1, printed=printed)

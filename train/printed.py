@@ -1,7 +1,7 @@
 """``python -m digitcam.train.printed``: the printed-digit reader (``model/printed.tflite``).
 
 The CNN reads handwriting; taught printed digits too, it unlearned what a plain stroke and a
-digit-free photograph are (README: every fine-tune with printed digits moved the dev photos).
+digit-free photograph are (docs/history.md: every fine-tune with printed digits moved the dev photos).
 So printed digits get a small reader of their own, that the engine asks beside the CNN and only
 ever listens to where it is sure (:mod:`digitcam.engine.printed`).
 

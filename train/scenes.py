@@ -388,7 +388,7 @@ def _write(page: Page, digits: np.ndarray, labels: np.ndarray, rng: np.random.Ge
     sudoku grids and rows come more often.
 
     With ``printed_pages``, about a fifth of the pages and half of the sudoku grids print some or
-    all of their digits, with bolder box lines. Neither shipped model learned from them (README,
+    all of their digits, with bolder box lines. Neither shipped model learned from them (docs/history.md,
     Figures): a CNN taught printed digits read rows of coins and printed o's as 0s (0.73 false
     digits per digit-free image against 0.05), and a prefilter (``python -m
     digitcam.train.prefilter --printed``) that passes bold printed sudoku digits also passes

@@ -8,7 +8,7 @@ photo around them. So a digit with no other digit within ``ALONE`` of its own he
 smaller than ``LONE_SIZE`` of the image's shorter side is dropped.
 
 Measured over every digit the engine reads in the dev photos, their painted-out copies and four
-sets of digit-free photos (README, Figures, fourteenth session): no true digit the dev set reads
+sets of digit-free photos (docs/history.md, fourteenth session): no true digit the dev set reads
 stands more than 3.3 of its heights from another, unless it is the only digit of its
 photo, and then it is at least 0.11 of the shorter side. Dropping the small lonely ones removes
 31 of the 72 false digits on 86 digit-free photographs, 2 of the dev set's 16 and 4 of the 37 on

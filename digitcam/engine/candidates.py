@@ -29,7 +29,7 @@ MIN_ASPECT = 0.015      # width / height: a "1" is thin, but not a hair. A 1 dra
                         # pen stroke is as wide as the pen (3-6 px) however tall: 2% of its height
                         # in a close-up. (Up to the fourteenth session 0.04, and no narrower than
                         # 6% of the height: such 1s were never proposed. Whether a thin stroke is a
-                        # 1 or a line is the model's to say from its context; README, Figures.)
+                        # 1 or a line is the model's to say from its context; docs/history.md.)
 MAX_GROUP = 8           # strokes in one digit: a pencil digit breaks into a few pieces, not dozens
 MAX_CANDIDATES = 400    # per frame: singles first, then pairs, then groups
 

@@ -36,7 +36,7 @@ MAX_CUTS = 8          # cut candidates per region, the thinnest columns first
 MAX_FRAME_PIECES = 96   # pieces per frame, for the regions first in line (the likeliest digits)
 PHOTO_PIECES = 192      # ... for a photo (scan, eval), which may spend more than a camera frame: a
                         # number of touching digits in clutter comes late in that line (it looks like
-                        # no one digit) and was left unsplit (README, Figures, eleventh session)
+                        # no one digit) and was left unsplit (docs/history.md, eleventh session)
 MAX_REGION_PIECES = 16  # pieces per region: wood grain cannot take a frame's whole budget
 NARROW = 0.35         # a region narrower than this times its height is also read STRETCH times wider,
 STRETCH = 2.0         # ... a twin hypothesis of the same strokes (engine.select takes the surer):

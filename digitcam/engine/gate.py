@@ -12,7 +12,7 @@ digits drawn in a pen's even strokes; ``python -m digitcam.train.gate``). Its th
 in the gate's card, is the highest at which it reads 99.8% of held-out frames holding one to
 three digits (a frame of many digits is read when any one of them is seen: the few are the
 hard case). It skips rendered floorboards, fabric and stripes, but only 1 of 19 real digit-free
-photographs (README, Figures): elsewhere it costs its 2 ms and the frame is read as before.
+photographs (docs/history.md): elsewhere it costs its 2 ms and the frame is read as before.
 
 Where it sees digit ink the whole frame is read, not the part around it: reading a part changes
 what the engine's frame-relative stages (paper level, rule lengths) see, and on the dev set that

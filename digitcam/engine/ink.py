@@ -429,7 +429,7 @@ RULE_MARGIN = 3     # pixels: on ruled or squared paper, ink thicker across a ru
                     # Rendered held-up pages, recall on ruled / squared paper: 0.927 / 0.846 -> 0.951 /
                     # 0.911 (margin 2: 0.966 / 0.914; 1: 0.964 / 0.927, but with them more false digits
                     # on the painted-out dev photos, 0.94 -> 1.11-1.20, and the whiteboard's words). At
-                    # 3 every dev and digit-free reading is as before (README, seventeenth session)
+                    # 3 every dev and digit-free reading is as before (docs/history.md, seventeenth session)
 
 
 def _as_thin_as_rules(mask: np.ndarray, rules: np.ndarray, thin: int, axis: int) -> np.ndarray:
@@ -515,7 +515,7 @@ def remove_lines(mask: np.ndarray, slants: tuple[float, ...] = (0.0,),
     # Squared paper: a row of digits crossed by the grid's columns every few millimetres is ink
     # along RUN_FILL of its length, and was taken for a rule (its digits' tops and bottoms cut
     # away): a row's fill is measured without the column rules. (Columns measured likewise
-    # without the rows' rules: ruled pages gained what squared ones lost; README, Figures.)
+    # without the rows' rules: ruled pages gained what squared ones lost; docs/history.md.)
     crossed = cv2.subtract(mask, vert) if cv2.countNonZero(vert) else None
     horiz = cv2.bitwise_and(_runs_at(mask, thin_h, max(int(w / RULE_FRACTION), 40), rows, crossed), thin_h)
     family = False     # rules come ruled: many alike (a page's), not one long line (a table's edge)

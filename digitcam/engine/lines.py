@@ -12,7 +12,7 @@ stroke's contrast) runs through ``RUN_ON`` of the stretch at both ends, unbroken
 gap, does not count: only the ridge before the first stretch of paper does.
 
 Measured on every digit the engine reads in the dev set and on 115 digit-free photographs
-(README, Figures, eighteenth session): of the dev set's read digits, no true 1 scores over 0.27
+(docs/history.md, eighteenth session): of the dev set's read digits, no true 1 scores over 0.27
 at its lesser end (no true digit over 0.4); six false 1s on a wire-frame wallpaper score 0.86-0.95.
 """
 

@@ -2,7 +2,7 @@
 
 The CNN learned handwriting; a 1 with a flag and a foot, or a bold 9 of a sudoku puzzle, it
 calls "not a digit" or reads unsurely. Taught printed digits itself, it unlearned what a plain
-stroke and a digit-free photograph are (README). The printed-digit reader
+stroke and a digit-free photograph are (docs/history.md). The printed-digit reader
 (``model/printed.tflite``, trained by ``python -m digitcam.train.printed``) reads the same 28x28
 crops; where it reads a digit 1-9 at SURE or more and the CNN is less sure of any digit, its
 reading replaces the CNN's. A printed 0 is left to the CNN (a coin and a printed o are 0s to

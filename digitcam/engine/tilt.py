@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-MIN_TILT = 8.0       # degrees; below this the engine reads as well without levelling (see README)
+MIN_TILT = 8.0       # degrees; below this the engine reads as well without levelling (see docs/history.md)
 MIN_VOTES = 4        # votes at the peak needed to measure a lean (a pair of neighbours casts two)
 AGREEMENT = 0.2      # share of the votes within BIN of the peak (spread evenly, 4 of 90 degrees
                      # would hold 0.04; digits scattered in short numbers give 0.3-0.5, a dense

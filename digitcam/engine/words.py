@@ -12,7 +12,7 @@ letter, count as one), and a coefficient beside a variable (``5x``) keeps
 its digit (one against one).
 
 The numbers here describe handwriting, not any one photo; each was checked over the whole dev
-set, per kind of scene, and on digit-free photos (see the README's figures).
+set, per kind of scene, and on digit-free photos (see docs/history.md).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ HEIGHT_RATIO = 2.5   # ... and neither is more than this many times taller (a do
 MAX_LETTER_ASPECT = 3.0  # wider than this times its height: an arrow, a dash or an underline
 MIN_LETTER_ASPECT = 0.25  # narrower: a bar (an l, a missed 1, a long-tailed 7 or 9 the model
                          # calls no digit, the side of a box), no sign of a word. Dev set, whole
-                         # and per kind (README, eleventh session): 0.2 / 0.22 / 0.24-0.26 / 0.28:
+                         # and per kind (docs/history.md, eleventh session): 0.2 / 0.22 / 0.24-0.26 / 0.28:
                          # F1 0.935 / 0.937 / 0.939 / 0.936, the whiteboard's words unchanged up to
                          # 0.26 (4.5 false digits a photo) and 6.5 from 0.28 on
 MAX_OVERLAP = 0.3    # side by side: neighbours share at most this much of the narrower's width
