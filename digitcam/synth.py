@@ -221,11 +221,16 @@ def wire_frame(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     return img + rng.normal(0, 2, img.shape).astype(np.float32)
 
 
+RECLINE_DISTANCE = 1.5   # a reclined page's camera stands this many frame widths from its centre
+
+
 def held_up_page(scene: Scene, back: np.ndarray, rng: np.random.Generator, tilt_deg: float = 8.0,
-                 fill: tuple[float, float] = (0.55, 0.8), lean: float = 0.0) -> Scene:
+                 fill: tuple[float, float] = (0.55, 0.8), lean: float = 0.0, recline: float = 0.0) -> Scene:
     """``scene`` (a page) seen by a camera in front of ``back`` (float BGR, the frame's size):
     turned a little (up to ``tilt_deg`` either way, besides ``lean`` degrees counter-clockwise), in
-    perspective, part of the frame; the true boxes follow the page."""
+    perspective, part of the frame; the true boxes follow the page. ``recline``: degrees its top
+    leans away from the camera (90: a page lying on the desk seen edge-on): its height foreshortened
+    by the cosine, its far edge narrower, as a webcam sees a sheet lying on the desk before it."""
     h, w = back.shape[:2]
     ph, pw = scene.image.shape[:2]
     src = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
@@ -233,7 +238,14 @@ def held_up_page(scene: Scene, back: np.ndarray, rng: np.random.Generator, tilt_
     a = np.deg2rad(rng.uniform(-tilt_deg, tilt_deg) - lean)   # (a turns the page clockwise on screen)
     rot = np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]], np.float32) * s
     centre = np.array([w * rng.uniform(0.4, 0.6), h * rng.uniform(0.42, 0.58)], np.float32)
-    dst = (src - [pw / 2, ph / 2]) @ rot + centre + rng.normal(0, 0.02, (4, 2)).astype(np.float32) * [pw * s, ph * s]
+    flat = (src - [pw / 2, ph / 2]) @ rot
+    if recline:
+        # the page turned about its horizontal axis, seen by a pinhole camera RECLINE_DISTANCE
+        # frame widths away: a point above the centre goes back (further, smaller)
+        r, d = np.deg2rad(recline), RECLINE_DISTANCE * w
+        depth = (d - flat[:, 1:2] * np.sin(r)) / d
+        flat = np.hstack([flat[:, :1], flat[:, 1:2] * np.cos(r)]) / depth
+    dst = flat + centre + rng.normal(0, 0.02, (4, 2)).astype(np.float32) * [pw * s, ph * s]
     m = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
     page = scene.image.astype(np.float32)
     if s < 1.0:

@@ -13,7 +13,9 @@ them per kind, and ``--blur`` and ``--jpeg`` make them a webcam's:
 
 ``--light 0.45`` renders a dim room (the frame under half as bright, with a camera's noise),
 ``--lean 20`` pages held turned 20 degrees (one way and the other in turn), ``--backdrop wall``
-pages held up in front of a bright wall instead of floorboards and fabric.
+pages held up in front of a bright wall instead of floorboards and fabric, ``--recline 60`` pages
+whose top leans 60 degrees away from the camera (a sheet lying on the desk before a webcam: its
+digits foreshortened to half their height).
 """
 
 from __future__ import annotations
@@ -33,14 +35,16 @@ BACKDROPS = {"clutter": (wood, fabric), "wall": (wall,)}   # behind the page, in
 
 def held_up_frame(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, k: int,
                   size: tuple[int, int] = (720, 1280), light: float = 1.0, lean: float = 0.0,
-                  backdrop: str = "clutter") -> tuple[np.ndarray, list, str]:
+                  backdrop: str = "clutter", recline: float = 0.0) -> tuple[np.ndarray, list, str]:
     """Frame ``k`` of a set: (BGR image, boxes [x, y, w, h, label], paper). ``lean``: degrees the
-    page is held turned, one way and the other in turn; ``backdrop``: one of BACKDROPS."""
+    page is held turned, one way and the other in turn; ``backdrop``: one of BACKDROPS;
+    ``recline``: degrees its top leans away from the camera."""
     idx = rng.integers(0, len(x), 24)
     paper = PAPERS[k % len(PAPERS)]
     page = render_scene(x[idx], y[idx], rng, size=(600, 800), count=24, height=(34, 52), noise=2.0, paper=paper)
     backs = BACKDROPS[backdrop]
-    scene = held_up_page(page, backs[k % len(backs)](*size, rng), rng, lean=lean * (-1) ** k)
+    scene = held_up_page(page, backs[k % len(backs)](*size, rng), rng, lean=lean * (-1) ** k,
+                         recline=recline)
     image = scene.image
     if light < 1.0:
         image = np.clip(image * light + rng.normal(0, 4, image.shape), 0, 255).astype(np.uint8)
@@ -49,7 +53,7 @@ def held_up_frame(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, k: int
 
 def write_held_up(folder: Path, x: np.ndarray, y: np.ndarray, frames: int = 16, size: tuple[int, int] = (720, 1280),
                   light: float = 1.0, seed: int = 11, force: bool = False, lean: float = 0.0,
-                  backdrop: str = "clutter") -> Path:
+                  backdrop: str = "clutter", recline: float = 0.0) -> Path:
     """Write ``frames`` held-up frames of ``size`` (height, width) and their manifest to ``folder``;
     a manifest already there is replaced only with ``force``."""
     if (folder / "manifest.json").exists() and not force:
@@ -58,7 +62,7 @@ def write_held_up(folder: Path, x: np.ndarray, y: np.ndarray, frames: int = 16, 
     (folder / "img").mkdir(parents=True, exist_ok=True)
     entries = []
     for k in range(frames):
-        image, boxes, paper = held_up_frame(x, y, rng, k, size, light, lean, backdrop)
+        image, boxes, paper = held_up_frame(x, y, rng, k, size, light, lean, backdrop, recline)
         name = f"img/held_up_{k:03d}_{paper}.png"
         if not cv2.imwrite(str(folder / name), image):
             raise OSError(f"cannot write {folder / name}")
@@ -102,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
                          "(default 0: a few degrees at random)")
     ap.add_argument("--backdrop", choices=sorted(BACKDROPS), default="clutter",
                     help="behind the page: clutter (floorboards and fabric in turn) or a bright wall (default clutter)")
+    ap.add_argument("--recline", type=float, default=0.0,
+                    help="degrees the page's top leans away from the camera (60: a sheet lying on the desk before "
+                         "a webcam, its digits half as tall; default 0)")
     ap.add_argument("--seed", type=int, default=11, help="the same seed writes the same frames (default 11)")
     ap.add_argument("--force", action="store_true", help="replace the frames and manifest of an earlier run in FOLDER")
 
@@ -111,12 +118,14 @@ def main(argv: list[str] | None = None) -> int:
 
     ap.error = one_line   # a usage error is one line, not the usage block
     args = ap.parse_args(argv)
-    if not 1 <= args.frames <= 10_000 or not 0.05 <= args.light <= 1.0 or not -45 <= args.lean <= 45:
-        ap.error("--frames takes 1 to 10000, --light 0.05 to 1, --lean -45 to 45")
+    if not 1 <= args.frames <= 10_000 or not 0.05 <= args.light <= 1.0 or not -45 <= args.lean <= 45 \
+            or not 0 <= args.recline <= 80:
+        ap.error("--frames takes 1 to 10000, --light 0.05 to 1, --lean -45 to 45, --recline 0 to 80")
     try:
         mnist = load_mnist(args.data)
         manifest = write_held_up(args.folder, mnist.x_test, mnist.y_test.astype(np.int32), args.frames, args.size,
-                                 args.light, args.seed, args.force, args.lean, args.backdrop)
+                                 args.light, args.seed, args.force, args.lean, args.backdrop,
+                                 args.recline)
     except (DigitcamError, FileExistsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

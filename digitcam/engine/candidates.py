@@ -47,15 +47,17 @@ class Hypothesis:
     end: int = 0                     # ... cut candidates (see crops), out of
     pieces: int = 1                  # ... this many segments
     stretch: float = 1.0             # read this many times wider than it is (a narrow digit's twin, see crops)
+    tall: float = 1.0                # read this many times taller than it is (a flat digit's twin, see crops)
 
     @property
     def twin(self) -> bool:
-        """A narrow region's twin: its strokes read stretched (see crops)."""
-        return self.stretch != 1.0
+        """A narrow or a flat region's twin: its strokes read stretched (see crops)."""
+        return self.stretch != 1.0 or self.tall != 1.0
 
     @property
     def key(self) -> tuple:
-        return (self.polarity, tuple(sorted(int(m) for m in self.members)), self.parent, self.piece, self.end, self.stretch)
+        return (self.polarity, tuple(sorted(int(m) for m in self.members)), self.parent, self.piece, self.end,
+                self.stretch, self.tall)
 
 
 def join_matrix(boxes: np.ndarray) -> np.ndarray:

@@ -11,7 +11,9 @@ Regions wider than one digit (touching digits) are also over-segmented: cut cand
 columns where the ink thins, and every run of consecutive segments as wide as a digit could be
 becomes a piece. :mod:`digitcam.engine.select` then reads the region as the chain of pieces (or
 the whole) whose readings are surest together. Regions much narrower than tall (a narrow writer's
-7s) are also read stretched to a digit's usual width, a twin that competes for the same strokes.
+7s) are also read stretched to a digit's usual width, a twin that competes for the same strokes;
+regions much wider than tall (the digits of a sheet lying on the desk, foreshortened) are also
+read stretched to a digit's usual height, their context stretched with them.
 """
 
 from __future__ import annotations
@@ -47,6 +49,18 @@ STRETCH = 2.0         # ... a twin hypothesis of the same strokes (engine.select
                       # mostly as "not a digit"; a twin read as a 1 counts for nothing). Dev F1 0.951
                       # -> 0.956, every digit-free set as before; held-up 720p frames 128 -> 138
                       # hypotheses (median; twenty-fifth session)
+FLAT = 1.2            # a region wider than this times its height is also read taller, a twin of the
+                      # same strokes stretched to TALL_TO times as tall as wide (at most MAX_TALL times
+                      # its height), its context stretched alike: a sheet lying on the desk before a
+                      # webcam shows its digits foreshortened (at 60 degrees, half as tall: a 0 as wide
+                      # as tall), and normalised with that aspect kept, a digit lying flat is "not a
+                      # digit" to both heads (the dev set's webcam 0, 85x26 px; stretched 1.5 to 3
+                      # times, read as a 0 at 1.00 by both). Dark ink only: a sheet lies on a desk;
+                      # boards and screens stand upright (a light stroke of a drawing on a dark ground,
+                      # stretched, read as a 7 at 1.00 and called for a closer look that read five 0s)
+TALL_TO = 1.0 / 0.75
+MAX_TALL = 3.0
+MAX_FLAT_TWINS = 48   # flat twins per frame, for the regions first in line
 
 
 @dataclass
@@ -131,20 +145,23 @@ class Pyramid:
         return self.levels[min(k, len(self.levels) - 1)]
 
 
-def context_patches(pyramid: Pyramid, boxes: np.ndarray, polarity: np.ndarray, contrast: np.ndarray) -> np.ndarray:
+def context_patches(pyramid: Pyramid, boxes: np.ndarray, polarity: np.ndarray, contrast: np.ndarray,
+                    tall: np.ndarray | None = None) -> np.ndarray:
     """(N, 32, 32) context images: 0 is the paper's level (the context's median), 1 the region's
     own ink contrast (``contrast``, grey levels between its strokes and the paper around them),
-    clipped to [-1, 1.5]. Ink is bright whatever its polarity."""
+    clipped to [-1, 1.5]. Ink is bright whatever its polarity. ``tall``: how many times taller
+    each region is read (a flat twin's), its context stretched alike."""
     n = len(boxes)
     raw = np.empty((n, CONTEXT, CONTEXT), np.float32)
     for i, (x, y, w, h) in enumerate(boxes):
-        side = CONTEXT_SPAN * max(w, h, 4)
+        t = 1.0 if tall is None else float(tall[i])
+        side = CONTEXT_SPAN * max(w, h * t, 4)
         k = max(0, int(np.floor(np.log2(max(side / (2 * CONTEXT), 1.0)))))
         img = pyramid.level(k)
         f = img.shape[0] / pyramid.levels[0].shape[0]
         s = max(2, int(round(side * f)))
         centre = ((x + w / 2.0) * f, (y + h / 2.0) * f)
-        patch = cv2.getRectSubPix(img, (s, s), centre)
+        patch = cv2.getRectSubPix(img, (s, s) if t == 1.0 else (s, max(2, int(round(s / t)))), centre)
         raw[i] = cv2.resize(patch, (CONTEXT, CONTEXT), interpolation=cv2.INTER_AREA if s > CONTEXT else cv2.INTER_LINEAR)
     if n == 0:
         return raw
@@ -171,7 +188,8 @@ def context_from_digit(digits: np.ndarray) -> np.ndarray:
 def _batch(hyps: list[Hypothesis], digits: list[np.ndarray], contrast: list[float], pyramid: Pyramid) -> Batch:
     boxes = np.array([hh.box for hh in hyps], np.float64)
     pol = np.array([hh.polarity for hh in hyps], np.int8)
-    return Batch(hyps, np.stack(digits), context_patches(pyramid, boxes, pol, np.array(contrast)))
+    tall = np.array([hh.tall for hh in hyps], np.float64)
+    return Batch(hyps, np.stack(digits), context_patches(pyramid, boxes, pol, np.array(contrast), tall))
 
 
 def chunks(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypothesis],
@@ -185,6 +203,7 @@ def chunks(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypoth
     all_hyps: list[Hypothesis] = []
     digits: list[np.ndarray] = []
     contrast: list[float] = []
+    flat_twins = MAX_FLAT_TWINS
     for hyp in hyps:
         if chunk and len(all_hyps) >= chunk:
             yield _batch(all_hyps, digits, contrast, pyramid)
@@ -207,6 +226,15 @@ def chunks(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypoth
                                       (cv2.resize(mask, wide, interpolation=cv2.INTER_LINEAR) > 127).view(np.uint8) * np.uint8(255),
                                       ink_paper))
             contrast.append(level)
+        if w > FLAT * h and flat_twins > 0 and hyp.polarity == DARK:
+            tall = min(MAX_TALL, w * TALL_TO / h)
+            size = (mask.shape[1], max(1, int(round(mask.shape[0] * tall))))
+            all_hyps.append(Hypothesis(hyp.box, hyp.polarity, hyp.members, hyp.ink, tall=tall))
+            digits.append(_normalised(cv2.resize(patch, size, interpolation=cv2.INTER_LINEAR),
+                                      (cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR) > 127).view(np.uint8) * np.uint8(255),
+                                      ink_paper))
+            contrast.append(level)
+            flat_twins -= 1
         if w <= SPLIT_FROM * h or max_pieces <= 0:
             continue
         x0 = x - px  # the box's columns inside the padded mask

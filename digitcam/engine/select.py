@@ -25,6 +25,13 @@ from digitcam.engine.crops import Batch
 
 DUPLICATE_IOU = 0.4  # the same digit found in both polarities: keep the surer reading
 SAME_PLACE = 0.5     # a lone digit and a piece of a region overlapping this much are one digit
+FLAT_SURE = 0.99     # a flat region's twin, read taller (engine.crops.FLAT), counts only where it reads a
+                     # digit this surely: a flat loop stretched round is a 0 to the model, and so is
+                     # the top of a cylinder seen at a slant. Every flat twin read as a false digit on
+                     # the dev set's whiteboards and the 22 / 32 / 35 / 48 digit-free images read under
+                     # 0.98 (0.72-0.97, 11 of them); of the 122 digits flat twins added on rendered
+                     # pages lying on a desk (45 and 60 degrees), 75 read at 0.99 or more, as did the
+                     # dev set's webcam 0 lying flat (1.00)
 
 
 def digit_scores(probs: np.ndarray, min_confidence: float) -> np.ndarray:
@@ -75,6 +82,8 @@ def choose(batch: Batch, probs: np.ndarray, min_confidence: float) -> list[int]:
     # or 4; a 1 is read as it is, by the region itself (a stretched ripple of sand read as a 1)
     twin_ones = [i for i, h in enumerate(batch.hyps) if h.twin and probs[i, :10].argmax() == 1]
     score[twin_ones] = 0.0
+    unsure_flat = [i for i, h in enumerate(batch.hyps) if h.tall != 1.0 and probs[i, :10].max() < FLAT_SURE]
+    score[unsure_flat] = 0.0
     pieces: dict[int, list[int]] = {}
     for i, h in enumerate(batch.hyps):
         if h.parent >= 0:
