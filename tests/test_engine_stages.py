@@ -552,3 +552,43 @@ def test_only_a_faint_piece_inside_the_frame_is_a_shaded_page():
     strength = np.full((h, w), 20, np.uint8)
     strength[labels == 2] = 90
     assert shade.faint(stats, LabelMap(labels), paper, strength).tolist() == [2]
+
+
+def test_a_flat_region_of_dark_ink_gets_a_taller_twin_with_a_taller_context():
+    """A digit on a sheet lying on the desk is foreshortened: a flat region of dark ink is also
+    read stretched taller, and its context is stretched alike; light ink (a board, a screen,
+    which stand upright) gets no such twin."""
+    from digitcam.engine import crops
+
+    img = page()
+    cv2.ellipse(img, (200, 150), (40, 12), 0, 0, 360, 30, 3)          # a 0 lying flat, 86x28
+    strokes, hyps = hypotheses(img)
+    batch = build(img, strokes, hyps)
+    twins = [i for i, h in enumerate(batch.hyps) if h.tall != 1.0]
+    assert len(twins) == 1 and batch.hyps[twins[0]].polarity == DARK and batch.hyps[twins[0]].twin
+    whole = next(i for i, h in enumerate(batch.hyps) if h.parent < 0 and h.tall == 1.0 and h.key[:2] == batch.hyps[twins[0]].key[:2])
+    assert batch.hyps[twins[0]].tall == pytest.approx(crops.MAX_TALL)
+    # the crop of the twin is a ring about as tall as wide; the region's own stays flat
+    def extent(d):
+        ys, xs = np.nonzero(d > 0.3)
+        return ys.max() - ys.min() + 1, xs.max() - xs.min() + 1
+    th, tw = extent(batch.digits[twins[0]])
+    oh, ow = extent(batch.digits[whole])
+    assert th >= 0.75 * tw and oh <= 0.5 * ow
+    # its context shows the ring round too: its ink spans as many rows as columns, near enough
+    ch, cw = extent(batch.contexts[twins[0]])
+    wh, ww = extent(batch.contexts[whole])
+    assert ch >= 0.75 * cw and wh <= 0.5 * ww
+
+    board = 255 - img                                               # the same ring in light ink
+    strokes, hyps = hypotheses(board)
+    assert not [h for h in build(board, strokes, hyps).hyps if h.tall != 1.0]
+
+
+def test_a_flat_twin_counts_only_where_it_reads_surely_and_never_as_a_1():
+    whole = Hypothesis((0, 0, 90, 30), DARK, np.array([1]))
+    twin = Hypothesis((0, 0, 90, 30), DARK, np.array([1]), tall=3.0)
+    batch = Batch([whole, twin], np.zeros((2, 28, 28), np.float32), np.zeros((2, 32, 32), np.float32))
+    assert choose(batch, _probs([(10, 0.99), (0, 0.995)]), 0.5) == [1]   # a 0 lying flat
+    assert choose(batch, _probs([(10, 0.99), (0, 0.95)]), 0.5) == []     # a flat loop: not sure enough
+    assert choose(batch, _probs([(10, 0.99), (1, 0.999)]), 0.5) == []    # a dash stretched is no 1

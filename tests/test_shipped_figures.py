@@ -16,6 +16,13 @@ from conftest import FULL_MNIST, ROOT, run_cli
 PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 
 # measured with the shipped model (README, "Figures"); floors a little under the measurement.
+# Twenty-eighth session (2026-12-07): a flat region of dark ink is also read stretched taller,
+# its context alike (engine.crops.FLAT), and counts where it reads at 0.97 or more
+# (engine.select.FLAT_SURE): the webcam frames' 0 lying flat on the desk reads. Photos F1 0.957 ->
+# 0.958, precision 0.973, recall 0.942 -> 0.943; webcam 0.857 -> 1.000, the other kinds as before;
+# false digits 0.24 per photo, 0.49 per painted-out photo, 0.00 per digit-free photo; turned
+# 0.948 / 0.943 / 0.937. Floors raised: F1 0.954 -> 0.955, recall 0.940 -> 0.941, webcam 0.85 ->
+# 0.99; the others stay.
 # Twenty-sixth session (2026-12-07): the closer look (digits under 22 px) reads only the part of
 # the frame around the digits read so far (engine.scale.closer_box), with the frame's hypothesis
 # budget by the part's share (engine.reader.PART_FLOOR). Photos F1 0.956 -> 0.957, precision
@@ -129,8 +136,8 @@ PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 # both model heads decide together, digits inside words of letters are dropped, leaning rules are
 # removed, 0, 1 and 8 no longer turn a photo of coins, the prefilter refitted.)
 MNIST_TEST = 0.996
-OVERALL = {"f1": 0.954, "precision": 0.97, "recall": 0.940}
-PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.944, "photo_paper": 0.975, "webcam": 0.85, "whiteboard": 0.78}
+OVERALL = {"f1": 0.955, "precision": 0.97, "recall": 0.941}
+PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.944, "photo_paper": 0.975, "webcam": 0.99, "whiteboard": 0.78}
 MAX_FALSE_PER_IMAGE = 0.25
 MAX_FALSE_PER_PAINTED_OUT_PHOTO = 0.52
 MAX_FALSE_PER_NEGATIVE_PHOTO = 0.05

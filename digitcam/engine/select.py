@@ -25,13 +25,15 @@ from digitcam.engine.crops import Batch
 
 DUPLICATE_IOU = 0.4  # the same digit found in both polarities: keep the surer reading
 SAME_PLACE = 0.5     # a lone digit and a piece of a region overlapping this much are one digit
-FLAT_SURE = 0.99     # a flat region's twin, read taller (engine.crops.FLAT), counts only where it reads a
+FLAT_SURE = 0.97     # a flat region's twin, read taller (engine.crops.FLAT), counts only where it reads a
                      # digit this surely: a flat loop stretched round is a 0 to the model, and so is
-                     # the top of a cylinder seen at a slant. Every flat twin read as a false digit on
-                     # the dev set's whiteboards and the 22 / 32 / 35 / 48 digit-free images read under
-                     # 0.98 (0.72-0.97, 11 of them); of the 122 digits flat twins added on rendered
-                     # pages lying on a desk (45 and 60 degrees), 75 read at 0.99 or more, as did the
-                     # dev set's webcam 0 lying flat (1.00)
+                     # the top of a cylinder seen at a slant, or a tile's arc. At 0.9 / 0.95 / 0.97 /
+                     # 0.99: false digits on the 35 training backgrounds 32 / 31 / 30 / 30 (30 without
+                     # twins); rendered sheets lying on a desk (heldup --recline, JPEG 60), seed 51 at
+                     # 640x480, 45 degrees: F1 0.824 / 0.827 / 0.824 / 0.812 (0.789 without); seed 52 at 1280x720,
+                     # 60 degrees: 0.675 / 0.666 / 0.651 / 0.630 (0.498); the dev set (webcam 0.857 ->
+                     # 1.000: its 0 lying flat reads 1.00) and the 22 / 32 / 48 digit-free images the
+                     # same at each. The least at which every digit-free set reads as without twins
 
 
 def digit_scores(probs: np.ndarray, min_confidence: float) -> np.ndarray:
