@@ -174,6 +174,14 @@ def test_held_up_frames_are_written_with_a_manifest_that_eval_reads(tmp_path, sm
     with pytest.raises(SystemExit) as e:
         main([str(tmp_path / "bad"), "--lean", "60"])
     assert e.value.code == 2 and "--lean" in capsys.readouterr().err
+    flat = tmp_path / "flat"         # a sheet lying on the desk: its digits foreshortened
+    assert main([str(flat), "--data", str(small_npz), "--frames", "1", "--recline", "60"]) == 0
+    lying = json.loads((flat / "manifest.json").read_text())[0]["boxes"]
+    upright = [b for e in entries for b in e["boxes"]]
+    assert np.median([h / w for _, _, w, h, _ in lying]) < 0.75 * np.median([h / w for _, _, w, h, _ in upright])
+    with pytest.raises(SystemExit) as e:
+        main([str(tmp_path / "bad"), "--recline", "95"])
+    assert e.value.code == 2 and "--recline" in capsys.readouterr().err
 
 
 def test_the_backdrop_photos_are_the_same_in_every_process():
