@@ -133,6 +133,15 @@ def _normalised(patch: np.ndarray, mask: np.ndarray, ink_paper: tuple[float, flo
     return normalise(patch, mask, ink_paper)
 
 
+def _stretched(patch: np.ndarray, mask: np.ndarray, wider: float, taller: float,
+               ink_paper: tuple[float, float] | None) -> np.ndarray:
+    """A twin's digit: the region's strokes made ``wider`` and ``taller`` before normalising (the
+    levels measured on the region itself)."""
+    size = (max(1, int(round(mask.shape[1] * wider))), max(1, int(round(mask.shape[0] * taller))))
+    big = (cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR) > 127).view(np.uint8) * np.uint8(255)
+    return _normalised(cv2.resize(patch, size, interpolation=cv2.INTER_LINEAR), big, ink_paper)
+
+
 class Pyramid:
     """The frame at 1, 1/2, 1/4 ... scale, made on demand, so a context of any size is cheap."""
 
@@ -220,19 +229,13 @@ def chunks(gray: np.ndarray, strokes: tuple[Strokes, Strokes], hyps: list[Hypoth
         level = abs(ink_paper[0] - ink_paper[1]) if ink_paper else 0.0
         contrast.append(level)
         if w < NARROW * h:   # (the hypotheses given are wholes: pieces are made below)
-            wide = (max(1, int(round(mask.shape[1] * STRETCH))), mask.shape[0])
             all_hyps.append(Hypothesis(hyp.box, hyp.polarity, hyp.members, hyp.ink, stretch=STRETCH))
-            digits.append(_normalised(cv2.resize(patch, wide, interpolation=cv2.INTER_LINEAR),
-                                      (cv2.resize(mask, wide, interpolation=cv2.INTER_LINEAR) > 127).view(np.uint8) * np.uint8(255),
-                                      ink_paper))
+            digits.append(_stretched(patch, mask, STRETCH, 1.0, ink_paper))
             contrast.append(level)
         if w > FLAT * h and flat_twins > 0 and hyp.polarity == DARK:
             tall = min(MAX_TALL, w * TALL_TO / h)
-            size = (mask.shape[1], max(1, int(round(mask.shape[0] * tall))))
             all_hyps.append(Hypothesis(hyp.box, hyp.polarity, hyp.members, hyp.ink, tall=tall))
-            digits.append(_normalised(cv2.resize(patch, size, interpolation=cv2.INTER_LINEAR),
-                                      (cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR) > 127).view(np.uint8) * np.uint8(255),
-                                      ink_paper))
+            digits.append(_stretched(patch, mask, 1.0, tall, ink_paper))
             contrast.append(level)
             flat_twins -= 1
         if w <= SPLIT_FROM * h or max_pieces <= 0:
