@@ -89,8 +89,8 @@ def box_turned(box: tuple[int, int, int, int], degrees: int, width: int, height:
 
 def scores(classifier: Classifier, batch: Batch) -> dict[int, float]:
     """How many of the whole hypotheses of ``batch`` read as sure digits in each orientation (a
-    flat region's twin, stretched taller for a page lying flat, is no reading of the region turned)."""
-    idx = [i for i, h in enumerate(batch.hyps) if h.parent < 0 and h.tall == 1.0]
+    twin, a region stretched wider or taller, is no reading of the region turned)."""
+    idx = [i for i, h in enumerate(batch.hyps) if h.parent < 0 and not h.twin]
     if not idx:
         return {r: 0.0 for r in ROTATIONS}
     digits, contexts = batch.digits[idx], batch.contexts[idx]

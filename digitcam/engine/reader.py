@@ -322,7 +322,7 @@ class Recognizer:
         if self.second_look:
             heights = np.array([look.batch.hyps[i].box[3] for i in look.chosen])
             if len(heights) == 0 and self.search_small:
-                heights = np.array([h.box[3] for h in look.batch.hyps if h.parent < 0 and h.tall == 1.0])
+                heights = np.array([h.box[3] for h in look.batch.hyps if h.parent < 0 and not h.twin])
                 heights = heights if len(heights) >= 3 else heights[:0]
             closer = scale_stage.second_scale(gray.shape, look.scale, heights)
             if closer is not None:

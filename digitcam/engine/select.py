@@ -81,11 +81,12 @@ def choose(batch: Batch, probs: np.ndarray, min_confidence: float) -> list[int]:
     """Indices of the chosen hypotheses (the pieces of a region read in pieces included)."""
     score = digit_scores(probs, min_confidence)
     # a narrow region's twin, read stretched (engine.crops.NARROW), is there to read a narrow 7, 9
-    # or 4; a 1 is read as it is, by the region itself (a stretched ripple of sand read as a 1)
-    twin_ones = [i for i, h in enumerate(batch.hyps) if h.twin and probs[i, :10].argmax() == 1]
-    score[twin_ones] = 0.0
-    unsure_flat = [i for i, h in enumerate(batch.hyps) if h.tall != 1.0 and probs[i, :10].max() < FLAT_SURE]
-    score[unsure_flat] = 0.0
+    # or 4, a flat one's (FLAT) a digit lying flat; a 1 is read as it is, by the region itself (a
+    # stretched ripple of sand, a dash, read as a 1), and a flat twin counts only where sure
+    digit = probs[:, :10]
+    for i, h in enumerate(batch.hyps):
+        if h.twin and (digit[i].argmax() == 1 or (h.tall != 1.0 and digit[i].max() < FLAT_SURE)):
+            score[i] = 0.0
     pieces: dict[int, list[int]] = {}
     for i, h in enumerate(batch.hyps):
         if h.parent >= 0:
