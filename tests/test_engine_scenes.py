@@ -385,11 +385,37 @@ def test_a_sheet_lying_on_the_desk_is_read_though_its_digits_are_foreshortened(r
     """Pages whose top leans 60 degrees away from the camera, as a sheet lying on the desk before
     a webcam: every digit half as tall as written, a 0 as wide as tall, and normalised with that
     aspect kept, "not a digit" to both heads. A flat region is also read stretched taller, its
-    context alike (engine.crops.FLAT). Recall on these four frames before: 0.57 (0.75, 0.46,
-    0.38, 0.71); with the flat twins, 0.74 (0.88, 0.71, 0.46, 0.92), no false digit. (Their
-    digits are 9-17 px tall, 12-14 at the median; the third frame's are the smallest.)"""
+    context alike (engine.crops.FLAT); and the sheet, found by its four corners, is read face-on
+    (engine.page). Recall on these four frames before: 0.57 (0.75, 0.46, 0.38, 0.71); with the
+    flat twins, 0.74 (0.88, 0.71, 0.46, 0.92); read face-on, 0.97 (0.96, 1.0, 1.0, 0.92), no
+    false digit. (Their digits are 9-17 px tall, 12-14 at the median; the third frame's are the
+    smallest.)"""
     recall, false = _held_up_pages(recognizer, mnist_sample, "plain", seed=71, recline=60)
-    assert np.mean(recall) >= 0.68 and false <= 1, (recall, false)
+    assert np.mean(recall) >= 0.9 and false <= 1, (recall, false)
+
+
+@pytest.mark.parametrize("paper", ["ruled", "squared"])
+def test_a_ruled_or_squared_sheet_lying_on_the_desk_is_read_face_on(recognizer, mnist_sample, paper):
+    """Foreshortened, a page's rules break into faint dashes that the rule search leaves, touching
+    the digits; face-on (engine.page) they are whole lines again. Recall on these four frames
+    read as they are: ruled 0.45 (0.42, 0.67, 0.71, 0.0), squared 0.19 (0.29, 0.0, 0.38, 0.08);
+    face-on, ruled 0.63 (0.62, 0.88, 0.71, 0.29), squared 0.55 (0.75, 0.62, 0.38, 0.46)."""
+    recall, false = _held_up_pages(recognizer, mnist_sample, paper, seed=72 if paper == "ruled" else 73, recline=60)
+    assert np.mean(recall) >= (0.55 if paper == "ruled" else 0.45) and false <= 2, (recall, false)
+
+
+def test_without_the_page_stage_a_sheet_on_the_desk_reads_worse_and_a_frame_without_one_the_same(classifier, mnist_sample):
+    """The gain above is the face-on reading's: with the page stage off the same frames read
+    worse, and a frame with no sheet in it reads the same either way."""
+    from digitcam.engine import Recognizer
+
+    flat = Recognizer(classifier, page=False)
+    recall, _ = _held_up_pages(flat, mnist_sample, "plain", seed=71, recline=60)
+    assert np.mean(recall) < 0.9, recall   # (the test above: 0.97 face-on)
+    rng = np.random.default_rng(5)
+    scene = wood(720, 1280, rng).astype(np.uint8)
+    on, off = Recognizer(classifier)(scene), flat(scene)
+    assert [d.box for d in on.detections] == [d.box for d in off.detections]
 
 
 @pytest.mark.parametrize("paper", ["ruled", "squared"])
@@ -614,7 +640,7 @@ def test_a_big_digit_on_a_sheet_lying_on_the_desk_is_read(recognizer, mnist_samp
     """One large marker digit a sheet, lying on the desk before a webcam: foreshortened to a third
     or a half of its height, it is a flat shape that both heads call "not a digit" as it is, and
     read stretched taller (engine.crops.FLAT) it is the digit. Of these 16 sheets, 7 were read
-    before the flat twins, 13 with them."""
+    before the flat twins, 13 with them, 16 with the sheet also read face-on (engine.page)."""
     x, y = mnist_sample
     rng = np.random.default_rng(9)
     good = good_digits(recognizer, x, y)
@@ -624,4 +650,4 @@ def test_a_big_digit_on_a_sheet_lying_on_the_desk_is_read(recognizer, mnist_samp
         frame = _big_digit_lying_on_a_desk(x[i], int(y[i]), rng)
         r, _, _ = read_score(recognizer, frame.image, [b[:4] for b in frame.boxes], [b[4] for b in frame.boxes])
         right += r
-    assert right >= 12, right
+    assert right >= 14, right

@@ -16,6 +16,7 @@ import time
 from concurrent.futures import wait
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from digitcam import grouping
@@ -26,6 +27,7 @@ from digitcam.engine import focus as focus_stage
 from digitcam.engine import gate as gate_stage
 from digitcam.engine import marks as marks_stage
 from digitcam.engine import orientation
+from digitcam.engine import page as page_stage
 from digitcam.engine import printed as printed_stage
 from digitcam.engine import scale as scale_stage
 from digitcam.engine import tilt as tilt_stage
@@ -102,6 +104,7 @@ class Recognizer:
     lines: bool = True             # a straight stroke whose line runs on past its ends is no 1 (engine.lines)
     deskew: bool = True            # read leaning lines again levelled, keep the surer (engine.tilt);
                                    # live passes each frame the lean of the last one instead
+    page: bool = True              # read a sheet seen at a slant face-on too, keep the surer (engine.page)
     gate: gate_stage.Gate | None | str = "auto"  # stage 0: whether to read a frame at all
                                    # (engine.gate); "auto": the gate beside the model, if any
     printed: Classifier | None | str = "auto"  # the printed-digit reader, heard where sure (engine.printed);
@@ -232,6 +235,7 @@ class Recognizer:
         turn = 0 if self.rotation == "auto" else int(self.rotation)
         if turn:
             gray = orientation.rotate(gray, turn)
+        fixed_turn = turn
         view, to_view = gray, None     # the part read, and the map from frame to it
         if roi is not None:
             rx, ry, rw, rh = _clip(tuple(int(v) for v in roi), gray.shape[1], gray.shape[0])
@@ -242,6 +246,7 @@ class Recognizer:
             view = focus_stage.restored(view, scale_stage.first_scale(view.shape, self.base_side) if scale is None else scale)
             gray = view if roi is None else gray
         focus_ms = (time.perf_counter() - tf) * 1e3
+        seen = view                    # the frame as read, before a turn its digits call for
         looks = 0
         applied, m = 0.0, to_view
         if tilt is not None and abs(tilt) >= tilt_stage.MIN_TILT:   # live: levelled by the last frame's lean
@@ -290,11 +295,19 @@ class Recognizer:
             skipped = None if kept else lean
         elif applied and len(sure) < 2:
             applied = 0.0   # nothing left to hold the lean by: read the next frame as it is
+        face = self._face_on(seen, _sureness(look)) if self.page and roi is None else None
+        if face is not None:   # the sheet read face-on reads surer: its map replaces the lean's
+            look, m, n = face
+            looks += n
+            applied, skipped, turn, gray = 0.0, None, fixed_turn, seen
         t1 = time.perf_counter()
         result = self._result(look, gray.shape[1], gray.shape[0], m)
         result.tilt = round(applied, 1)
         result.rejected_lean = skipped
-        heights = np.array([look.batch.hyps[i].box[3] / look.scale for i in look.chosen])
+        if face is None:
+            heights = np.array([look.batch.hyps[i].box[3] / look.scale for i in look.chosen])
+        else:   # (the next frame is read as it comes: at the scale of its digits as they show in it)
+            heights = np.array([d.box[3] for d in result.detections], np.float64)
         result.next_scale = scale_stage.next_scale(gray.shape, self.base_side, heights)
         if turn:
             result = _turned_back(result, turn, width, height)
@@ -333,6 +346,23 @@ class Recognizer:
                 looks += 1
         return look, looks
 
+    def _face_on(self, gray: np.ndarray, sureness: float) -> tuple[Look, np.ndarray, int] | None:
+        """The sheet in ``gray`` read face-on (engine.page): its look, the 3x3 map from ``gray``'s
+        pixels to the look's, and the looks taken; None where no sheet is seen at a slant, or
+        its face-on reading is not surer than ``sureness`` by FAVOUR."""
+        found = page_stage.find(gray)
+        warp = None if found is None else page_stage.face_on(found, (gray.shape[1], gray.shape[0]))
+        if warp is None:
+            return None
+        m, size = warp
+        sheet = cv2.warpPerspective(gray, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        look, looks = self._read(sheet, decide_turn=self.rotation == "auto")
+        if look.turn:
+            m = page_stage.as3x3(orientation.turn_map(look.turn, size[0], size[1])) @ m
+        if _sureness(look) <= sureness + page_stage.FAVOUR:
+            return None
+        return look, m, looks
+
     def _sure_boxes(self, look: Look) -> np.ndarray:
         """Boxes of the regions that read as digits at least fairly surely (the lean's voters)."""
         idx = choose(look.batch, look.probs, tilt_stage.SURE) if len(look.batch) else []
@@ -365,7 +395,8 @@ class Recognizer:
         if level is not None:
             from dataclasses import replace
 
-            back = lambda b: _clip(tilt_stage.box_back(b, level), width, height)  # noqa: E731
+            unmap = page_stage.box_back if np.shape(level) == (3, 3) else tilt_stage.box_back
+            back = lambda b: _clip(unmap(b, level), width, height)  # noqa: E731
             result.detections = [replace(d, box=back(d.box)) for d in result.detections]
             result.numbers = [replace(n, box=back(n.box)) for n in result.numbers]
         return result

@@ -1,0 +1,296 @@
+"""Stage 0b, page: a sheet seen at a slant is read face-on.
+
+A webcam looks down at a sheet lying on the desk, and a phone photographs a page at an angle: the
+far rows come out flattened and smaller than the near ones, a page's rules break into faint dashes
+that touch the digits, and the digits lean with the page. A document scanner finds the sheet's
+four corners and warps it to a rectangle; so does this stage, and the engine reads the sheet
+face-on as well as the frame as it is, keeping the surer reading (engine.reader).
+
+The sheet is the largest convex quadrilateral whose four sides all lie on edges of the frame
+(:func:`find`). Its shape as a rectangle, width over height, follows from the perspective of
+its corners (Zhang and He, "Whiteboard scanning and image enhancement", 2007): from the
+camera's focal length where both pairs of sides converge, and from a typical webcam's where one
+pair stays parallel (a sheet tipped about its horizontal axis only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+WORK_SIDE = 480       # the sheet is looked for with the frame's longer side brought to this or under
+MIN_AREA = 0.06       # share of the frame the sheet's quadrilateral covers at least
+SIDE_SUPPORT = 0.7    # share of the points along each side that must lie on a strong edge
+LEVELS = 5            # the brighter part of the frame is taken at this many grey levels, from Otsu's
+BRIGHTEST = 99        # threshold to this percentile (a sheet little brighter than a light desk)
+HULL_SHARE = 0.75     # a quadrilateral covers this share of its outline's convex hull at least
+SNAP = 0.15           # a side of a bright part is moved up to this share of its length to lie on edges
+SNAP_POINTS = 40      # points along a side, looking where it lies on edges
+SNAPPED = 3           # only the largest this many outlines are snapped to edges
+EDGE_STEP = 12        # grey levels over a pixel of the working image that make a strong edge
+BORDER = 0.01         # a side along the frame's border (within this share of it) is no sheet's edge
+FOCAL = 1.0           # a typical camera's focal length in units of the frame's longer side (a webcam
+                      # sees 53-70 degrees across; the phone cameras of the dev set about 65)
+MIN_SLANT = 1.15      # a sheet is read face-on when, face-on, it would be this many times taller or
+                      # wider than it shows (or its far side this many times shorter than its near)
+FAVOUR = 0.5         # summed confidence: the face-on reading is kept when it reads surer than the
+                      # frame as it is by more than half a sure digit (as a levelled one, engine.tilt)
+MAX_PIXELS = 2.5e6    # the face-on sheet's pixels at most (a sheet far off is enlarged to its near
+                      # side's resolution, not more)
+
+
+@dataclass
+class Page:
+    """A sheet's corners in frame pixels, top-left, top-right, bottom-right, bottom-left."""
+
+    corners: np.ndarray        # (4, 2) float64
+    support: float = 1.0       # the least share of any side's points lying on an edge
+
+
+def _ordered(quad: np.ndarray) -> np.ndarray:
+    """Four points as top-left, top-right, bottom-right, bottom-left (clockwise from the one
+    nearest the image's top-left corner)."""
+    q = quad.reshape(4, 2).astype(np.float64)
+    centre = q.mean(axis=0)
+    q = q[np.argsort(np.arctan2(q[:, 1] - centre[1], q[:, 0] - centre[0]))]   # clockwise on screen
+    start = int(np.argmin(q.sum(axis=1)))
+    return np.roll(q, -start, axis=0)
+
+
+def _quads(mask: np.ndarray, min_area: float) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """Convex four-cornered outlines of a mask's large contours: each one's area, its polygon's
+    corners (ordered) and the contour's points, to fit its sides to (:func:`_fitted`)."""
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    out = []
+    for c in contours:
+        if cv2.contourArea(c) < min_area:
+            continue
+        hull = cv2.convexHull(c)
+        hull_area = cv2.contourArea(hull)
+        perimeter = cv2.arcLength(hull, True)
+        for eps in (0.01, 0.02, 0.03, 0.05):
+            quad = cv2.approxPolyDP(hull, eps * perimeter, True)
+            if len(quad) == 4:
+                area = cv2.contourArea(quad)
+                if area >= HULL_SHARE * hull_area:
+                    out.append((float(area), _ordered(quad), c.reshape(-1, 2).astype(np.float64)))
+                break
+    return out
+
+
+def _fitted(quad: np.ndarray, points: np.ndarray, near: float = 3.0) -> np.ndarray | None:
+    """``quad``'s corners where lines fitted to the ``points`` within ``near`` px of each side
+    (its middle 80%) meet; None where a side has too few points or two sides do not meet."""
+    lines = []
+    for a, b in zip(quad, np.roll(quad, -1, axis=0)):
+        d = b - a
+        length = float(np.hypot(*d))
+        if length < 8:
+            return None
+        t = ((points - a) @ d) / length**2
+        dist = np.abs((points[:, 0] - a[0]) * d[1] - (points[:, 1] - a[1]) * d[0]) / length
+        on = points[(dist <= near) & (t > 0.1) & (t < 0.9)]
+        if len(on) < 5:
+            return None
+        vx, vy, x0, y0 = cv2.fitLine(on.astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01).ravel()
+        lines.append((x0, y0, x0 + vx, y0 + vy))
+    corners = _corners(lines)
+    if corners is None or np.abs(corners - quad).max() > 0.1 * np.ptp(quad, axis=0).max():
+        return None
+    return corners
+
+
+def _corners(lines: list[tuple[float, float, float, float]]) -> np.ndarray | None:
+    """Where each of four lines (each through two points x0, y0, x1, y1) meets the one before;
+    None where two are parallel."""
+    out = []
+    for (ax, ay, bx, by), (cx, cy, dx, dy) in zip(lines[-1:] + lines[:-1], lines):
+        r, q = (bx - ax, by - ay), (dx - cx, dy - cy)
+        den = r[0] * q[1] - r[1] * q[0]
+        if abs(den) < 1e-9:
+            return None
+        t = ((cx - ax) * q[1] - (cy - ay) * q[0]) / den
+        out.append((ax + t * r[0], ay + t * r[1]))
+    return np.array(out, np.float64)
+
+
+def _on_edges(edge: np.ndarray, a: np.ndarray, b: np.ndarray, n: int | None = None) -> np.ndarray:
+    """The mean of ``edge`` (a mask: the share of points on it; or edge strength) over the points
+    along each segment a[k] -> b[k] (its middle 80%; ``n`` points, or one a pixel); a and b:
+    (..., 2) arrays."""
+    h, w = edge.shape
+    n = n or max(8, int(np.linalg.norm(b - a, axis=-1).max()))
+    t = np.linspace(0.1, 0.9, n)[:, None]
+    pts = np.rint(a[..., None, :] + t * (b - a)[..., None, :]).astype(np.int64)
+    x = np.clip(pts[..., 0], 0, w - 1)
+    y = np.clip(pts[..., 1], 0, h - 1)
+    return edge[y, x].mean(axis=-1)
+
+
+def _border_side(quad: np.ndarray, shape: tuple[int, int]) -> bool:
+    h, w = shape
+    margin = BORDER * max(h, w)
+    for a, b in zip(quad, np.roll(quad, -1, axis=0)):
+        mid = (a + b) / 2
+        if min(mid[0], mid[1], w - 1 - mid[0], h - 1 - mid[1]) < margin:
+            return True
+    return False
+
+
+def _support(quad: np.ndarray, edge: np.ndarray) -> float:
+    """The least share, over the quad's four sides, of points along a side that lie on ``edge``
+    (strong edges, widened by two pixels); 0 for a side along the frame's border."""
+    if _border_side(quad, edge.shape):
+        return 0.0
+    return float(_on_edges(edge, quad, np.roll(quad, -1, axis=0)).min())
+
+
+def _snapped(quad: np.ndarray, strength: np.ndarray) -> np.ndarray | None:
+    """``quad`` with each side moved, each end up to SNAP of its length along the side's normal,
+    to the line of the strongest edge (a side of the bright part of the frame that a shadow on
+    the sheet cut short, or a corner of an outline's polygon a pixel or two off); None where two
+    sides no longer meet."""
+    lines = []
+    for a, b in zip(quad, np.roll(quad, -1, axis=0)):
+        d = b - a
+        length = float(np.hypot(*d))
+        if length < 8:
+            return None
+        normal = np.array([-d[1], d[0]]) / length
+        r = max(3, int(SNAP * length))
+        best = (0.0, 0.0)
+        for offsets in (np.arange(-r, r + 1, 3.0), None):   # coarse, then a pixel at a time around the best
+            if offsets is None:
+                offsets = np.arange(-3.0, 4.0)
+                ends = (best[0] + offsets, best[1] + offsets)
+            else:
+                ends = (offsets, offsets)
+            ea = np.broadcast_to(a + ends[0][:, None, None] * normal, (len(ends[0]), len(ends[1]), 2))
+            eb = np.broadcast_to(b + ends[1][None, :, None] * normal, (len(ends[0]), len(ends[1]), 2))
+            share = _on_edges(strength, ea, eb, SNAP_POINTS)
+            i, j = np.unravel_index(int(np.argmax(share)), share.shape)
+            best = (ends[0][i], ends[1][j])
+        ea, eb = a + best[0] * normal, b + best[1] * normal
+        lines.append((ea[0], ea[1], eb[0], eb[1]))
+    return _corners(lines)
+
+
+def find(gray: np.ndarray) -> Page | None:
+    """The sheet in a uint8 grayscale frame: the largest convex quadrilateral covering MIN_AREA of
+    it whose four sides each lie on strong edges for SIDE_SUPPORT of their length; None if none.
+
+    Outlines come from the brighter part of the frame at LEVELS grey levels (a sheet before a
+    darker desk, or one little brighter than a light one) and from the frame's edges (a sheet
+    before a wall as bright as it)."""
+    h, w = gray.shape[:2]
+    k = max(1, int(np.ceil(max(h, w) / float(WORK_SIDE))))   # (a whole factor: OpenCV's fast way)
+    f = 1.0 / k
+    small = cv2.resize(gray, (max(1, w // k), max(1, h // k)), interpolation=cv2.INTER_AREA) if k > 1 else gray
+    small = cv2.GaussianBlur(small, (5, 5), 0)
+    gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
+    strength = cv2.magnitude(gx, gy) / 8.0    # grey levels a pixel (the 3x3 Sobel weighs 8)
+    edges = cv2.dilate((strength >= EDGE_STEP).astype(np.uint8) * 255, np.ones((3, 3), np.uint8))
+    min_area = MIN_AREA * small.shape[0] * small.shape[1]
+    quads = _quads(edges, min_area)
+    otsu = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0]
+    for level in np.unique(np.linspace(otsu, max(otsu, np.percentile(small[::2, ::2], BRIGHTEST)), LEVELS).astype(int)):
+        bright = cv2.morphologyEx((small > level).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        quads += _quads(cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)), min_area)
+    edge = cv2.dilate((strength >= EDGE_STEP).astype(np.uint8), np.ones((5, 5), np.uint8))
+    shape = small.shape[:2]
+    for rank, (_, polygon, points) in enumerate(sorted(quads, key=lambda q: -q[0])):
+        if _border_side(polygon, shape):   # (a sheet running off the frame, or the frame itself)
+            continue
+        quad = _fitted(polygon, points)
+        fitted = quad is not None
+        quad = polygon if quad is None else quad
+        support = _support(quad, edge)
+        if (support < SIDE_SUPPORT or not fitted) and rank < SNAPPED and not _border_side(quad, shape):
+            snapped = _snapped(quad, strength)
+            if snapped is not None and cv2.isContourConvex(snapped.astype(np.float32)) \
+                    and cv2.contourArea(snapped.astype(np.float32)) >= min_area:
+                quad, support = snapped, _support(snapped, edge)
+        if support >= SIDE_SUPPORT:
+            return Page(_ordered(quad) / f, support)
+    return None
+
+
+def aspect(corners: np.ndarray, size: tuple[int, int], focal: float | None = None) -> float | None:
+    """Width over height of the rectangle whose image is ``corners`` (top-left, top-right,
+    bottom-right, bottom-left) in a frame of ``size`` (width, height), the principal point at its
+    centre. ``focal`` (pixels): the camera's; None: measured from the corners where both pairs of
+    sides converge, else FOCAL times the frame's longer side. None where the corners are no
+    rectangle's image."""
+    cx, cy = size[0] / 2.0, size[1] / 2.0
+    m1, m2, m4, m3 = (np.array([x - cx, y - cy, 1.0]) for x, y in corners)
+    d2, d3 = np.dot(np.cross(m2, m4), m3), np.dot(np.cross(m3, m4), m2)
+    if abs(d2) < 1e-9 or abs(d3) < 1e-9:
+        return None
+    k2 = np.dot(np.cross(m1, m4), m3) / d2
+    k3 = np.dot(np.cross(m1, m4), m2) / d3
+    n2, n3 = k2 * m2 - m1, k3 * m3 - m1
+    if focal is None:
+        focal = FOCAL * max(size)
+        den = n2[2] * n3[2]
+        if abs(den) > 1e-9:
+            f2 = -(n2[0] * n3[0] + n2[1] * n3[1]) / den
+            if (0.4 * max(size)) ** 2 <= f2 <= (4.0 * max(size)) ** 2:
+                focal = float(np.sqrt(f2))
+    a = np.array([1.0 / focal**2, 1.0 / focal**2, 1.0])
+    num, den = float(n2 @ (a * n2)), float(n3 @ (a * n3))
+    if not (num > 0 and den > 0):
+        return None
+    ratio = float(np.sqrt(num / den))
+    return ratio if 0.2 <= ratio <= 5.0 else None
+
+
+def _sides(c: np.ndarray) -> tuple[float, float, float, float]:
+    top, bottom = np.linalg.norm(c[1] - c[0]), np.linalg.norm(c[2] - c[3])
+    left, right = np.linalg.norm(c[3] - c[0]), np.linalg.norm(c[2] - c[1])
+    return float(top), float(right), float(bottom), float(left)
+
+
+def face_on(page: Page, size: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """The 3x3 map from frame pixels to the sheet seen face-on, and that image's size (width,
+    height); None where the sheet already faces the camera (within MIN_SLANT) or its corners are
+    no rectangle's image. The face-on sheet is as wide as its wider side shows, at most
+    MAX_PIXELS."""
+    c = page.corners
+    ratio = aspect(c, size)
+    if ratio is None:
+        return None
+    top, right, bottom, left = _sides(c)
+    width = max(top, bottom)
+    height = width / ratio
+    slant = max(height / max(left, right), max(left, right) / height,
+                max(top, bottom) / max(min(top, bottom), 1e-9), max(left, right) / max(min(left, right), 1e-9))
+    if slant < MIN_SLANT:
+        return None
+    s = min(1.0, np.sqrt(MAX_PIXELS / max(width * height, 1.0)))
+    w, h = max(8, int(round(width * s))), max(8, int(round(height * s)))
+    m = cv2.getPerspectiveTransform(c.astype(np.float32), np.float32([[0, 0], [w, 0], [w, h], [0, h]]))
+    return m, (w, h)
+
+
+def box_back(box: tuple[int, int, int, int], m: np.ndarray) -> tuple[int, int, int, int]:
+    """The upright bounds, in frame pixels, of a box of the face-on image (``m``: 3x3, frame ->
+    face-on), taken over the ellipse inside the box (which fits the digit closer than its corners)."""
+    x, y, w, h = box
+    a = np.radians(np.arange(0, 360, 15))
+    pts = np.stack([x + w / 2 + w / 2 * np.cos(a), y + h / 2 + h / 2 * np.sin(a)], axis=1).astype(np.float32)
+    back = cv2.perspectiveTransform(pts[None], np.linalg.inv(np.asarray(m, np.float64)))[0]
+    x0, y0 = np.floor(back.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(back.max(axis=0)).astype(int)
+    return int(x0), int(y0), int(max(1, x1 - x0)), int(max(1, y1 - y0))
+
+
+def as3x3(m: np.ndarray) -> np.ndarray:
+    """A 2x3 affine map or a 3x3 one, as 3x3."""
+    m = np.asarray(m, np.float64)
+    return m if m.shape == (3, 3) else np.vstack([m, [0.0, 0.0, 1.0]])
+
+
+__all__ = ["FAVOUR", "Page", "aspect", "as3x3", "box_back", "face_on", "find"]

@@ -1,0 +1,77 @@
+"""engine.page: the sheet's corners, its shape face-on, and the map between frame and sheet."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from digitcam.engine import page
+from digitcam.synth import wood
+
+
+def _seen(width: float, height: float, recline: float, focal: float, size=(1280, 720), turn: float = 0.0,
+          distance: float = 3.0) -> np.ndarray:
+    """The image corners (top-left, top-right, bottom-right, bottom-left) of a ``width`` x
+    ``height`` rectangle centred before a pinhole camera of ``focal`` px, ``distance`` of its
+    widths away, its top leaning ``recline`` degrees away, turned ``turn`` degrees about the
+    camera's axis first."""
+    t, r = np.radians(turn), np.radians(recline)
+    flat = np.array([[-width / 2, -height / 2], [width / 2, -height / 2], [width / 2, height / 2], [-width / 2, height / 2]])
+    flat = flat @ np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])
+    x, y = flat[:, 0], flat[:, 1] * np.cos(r)
+    z = distance * width - flat[:, 1] * np.sin(r)
+    return np.stack([size[0] / 2 + focal * x / z, size[1] / 2 + focal * y / z], axis=1)
+
+
+def _sheet_on(back: np.ndarray, corners: np.ndarray, level: int = 235) -> np.ndarray:
+    frame = back.copy()
+    cv2.fillConvexPoly(frame, np.rint(corners).astype(np.int32), (level, level, level), cv2.LINE_AA)
+    return frame
+
+
+@pytest.mark.parametrize("recline", [0, 45, 65])
+def test_a_sheet_on_a_desk_is_found_by_its_four_corners(recline):
+    rng = np.random.default_rng(recline)
+    corners = _seen(500, 700, recline, focal=1100.0, turn=6.0)
+    frame = _sheet_on(wood(720, 1280, rng).astype(np.uint8), corners)
+    found = page.find(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+    assert found is not None
+    assert np.abs(found.corners - corners).max() < 4.0, (found.corners.round(1), corners.round(1))
+
+
+def test_no_sheet_is_found_where_there_is_none():
+    rng = np.random.default_rng(3)
+    assert page.find(cv2.cvtColor(wood(720, 1280, rng).astype(np.uint8), cv2.COLOR_BGR2GRAY)) is None
+    assert page.find(np.full((480, 640), 230, np.uint8)) is None   # paper filling the frame: no edge to go by
+    # a sheet running off the frame has no fourth side to go by
+    frame = _sheet_on(wood(480, 640, rng).astype(np.uint8), np.array([[100, 80], [560, 80], [600, 480], [60, 480]], float))
+    assert page.find(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)) is None
+
+
+@pytest.mark.parametrize("recline", [30, 60])
+def test_the_sheets_shape_face_on_follows_from_its_corners(recline):
+    """A 500 x 700 sheet: given the focal length, its aspect comes back within 2%; a sheet also
+    turned about the camera's axis converges both ways, and its focal length is measured."""
+    corners = _seen(500, 700, recline, focal=1100.0)
+    assert page.aspect(corners, (1280, 720), focal=1100.0) == pytest.approx(500 / 700, rel=0.02)
+    turned = _seen(500, 700, recline, focal=900.0, turn=25.0)
+    assert page.aspect(turned, (1280, 720)) == pytest.approx(500 / 700, rel=0.05)
+
+
+def test_a_sheet_facing_the_camera_is_read_as_it_is_and_a_slanted_one_face_on():
+    facing = page.Page(_seen(500, 700, 0, focal=1100.0, turn=8.0))
+    assert page.face_on(facing, (1280, 720)) is None
+    slanted = page.Page(_seen(500, 700, 60, focal=1100.0))
+    warp = page.face_on(slanted, (1280, 720))
+    assert warp is not None
+    m, (w, h) = warp
+    assert h > w   # a portrait sheet stands as one again, though it shows wider than tall
+    inside = cv2.perspectiveTransform(slanted.corners[None].astype(np.float32), m)[0]
+    assert np.allclose(inside, [[0, 0], [w, 0], [w, h], [0, h]], atol=0.5)
+    # a box of the face-on sheet comes back around the frame pixels it was seen at
+    box = (w // 3, h // 4, w // 10, h // 10)
+    x, y, bw, bh = page.box_back(box, m)
+    centre = cv2.perspectiveTransform(np.float32([[[box[0] + box[2] / 2, box[1] + box[3] / 2]]]), np.linalg.inv(m))[0, 0]
+    assert x < centre[0] < x + bw and y < centre[1] < y + bh
+    assert bh < bw   # seen at a slant, the box is flatter in the frame than on the sheet
