@@ -20,12 +20,13 @@ from digitcam.synth import fabric, held_up_page, hershey_digits, render_scene, s
 # (scene, (height, width), digits): flat pages filling the frame, as round 1 measured, and the
 # frames a webcam sees: a page held up in front of a background, no paper at all, the worst
 # case for the region finder (stripes strewn with specks), and a sudoku puzzle typeset in DejaVu
-# Sans or DejaVu Sans Bold held up (printed digits, a grid of rules).
+# Sans or DejaVu Sans Bold held up (printed digits, a grid of rules), and a sheet lying on the desk
+# before a webcam (its top 45-65 degrees away: read face-on, engine.page).
 ENGINE_CASES = [("flat page", (480, 640), 5), ("flat page", (720, 1280), 20),
                 ("page held up", (720, 1280), 24), ("no paper", (720, 1280), 0),
                 ("stripes+specks", (720, 1280), 0), ("typeset sudoku", (720, 1280), 28),
-                ("page held up", (480, 640), 24)]   # a webcam's most common size: last, so the rows
-                                                    # above draw the frames they always drew
+                ("page held up", (480, 640), 24),   # a webcam's most common size: after the rows above,
+                ("sheet on desk", (720, 1280), 24)]  # so they draw the frames they always drew
 
 
 # x86 (AVX-VNNI, AVX-512 VNNI, AMX) and Arm (dot product) instructions that multiply int8 values
@@ -109,6 +110,11 @@ def _frames(x, y, rng, scene: str, size, count: int, n: int = 8) -> list[np.ndar
                                 paper=str(rng.choice(["plain", "ruled", "squared"])))
             back = (wood if rng.random() < 0.5 else fabric)(h, w, rng)
             frames.append(held_up_page(page, back, rng).image)
+        elif scene == "sheet on desk":
+            page = render_scene(x[idx], y[idx], rng, size=(600, 800), count=count, height=(34, 52), noise=2.0,
+                                paper=str(rng.choice(["plain", "ruled", "squared"])))
+            back = (wood if rng.random() < 0.5 else fabric)(h, w, rng)
+            frames.append(held_up_page(page, back, rng, recline=float(rng.uniform(45, 65))).image)
         elif scene == "typeset sudoku":
             page = typeset_sudoku(rng, str(rng.choice(["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"])), clues=count)
             back = (wood if rng.random() < 0.5 else fabric)(h, w, rng)

@@ -295,7 +295,9 @@ class Recognizer:
             skipped = None if kept else lean
         elif applied and len(sure) < 2:
             applied = 0.0   # nothing left to hold the lean by: read the next frame as it is
+        tp = time.perf_counter()
         face = self._face_on(seen, _sureness(look)) if self.page and roi is None else None
+        page_ms = (time.perf_counter() - tp) * 1e3   # (finding the sheet, and reading it face-on where it slants)
         if face is not None:   # the sheet read face-on reads surer: its map replaces the lean's
             look, m, n = face
             looks += n
@@ -311,7 +313,7 @@ class Recognizer:
         result.next_scale = scale_stage.next_scale(gray.shape, self.base_side, heights)
         if turn:
             result = _turned_back(result, turn, width, height)
-        result.timings = {**look.timings, "focus": focus_ms, "looks": float(looks), "group": (time.perf_counter() - t1) * 1e3,
+        result.timings = {**look.timings, "focus": focus_ms, "page": page_ms, "looks": float(looks), "group": (time.perf_counter() - t1) * 1e3,
                           "total": (time.perf_counter() - t0) * 1e3}
         return result
 
