@@ -387,7 +387,7 @@ def test_a_sheet_lying_on_the_desk_is_read_though_its_digits_are_foreshortened(r
     aspect kept, "not a digit" to both heads. A flat region is also read stretched taller, its
     context alike (engine.crops.FLAT); and the sheet, found by its four corners, is read face-on
     (engine.page). Recall on these four frames before: 0.57 (0.75, 0.46, 0.38, 0.71); with the
-    flat twins, 0.74 (0.88, 0.71, 0.46, 0.92); read face-on, 0.97 (0.96, 1.0, 1.0, 0.92), no
+    flat twins, 0.74 (0.88, 0.71, 0.46, 0.92); read face-on, 0.98 (0.96, 1.0, 1.0, 0.96), no
     false digit. (Their digits are 9-17 px tall, 12-14 at the median; the third frame's are the
     smallest.)"""
     recall, false = _held_up_pages(recognizer, mnist_sample, "plain", seed=71, recline=60)
@@ -399,9 +399,9 @@ def test_a_ruled_or_squared_sheet_lying_on_the_desk_is_read_face_on(recognizer, 
     """Foreshortened, a page's rules break into faint dashes that the rule search leaves, touching
     the digits; face-on (engine.page) they are whole lines again. Recall on these four frames
     read as they are: ruled 0.45 (0.42, 0.67, 0.71, 0.0), squared 0.19 (0.29, 0.0, 0.38, 0.08);
-    face-on, ruled 0.63 (0.62, 0.88, 0.71, 0.29), squared 0.55 (0.75, 0.62, 0.38, 0.46)."""
+    face-on, ruled 0.70 (0.62, 0.88, 0.83, 0.46), squared 0.57 (0.75, 0.92, 0.42, 0.21)."""
     recall, false = _held_up_pages(recognizer, mnist_sample, paper, seed=72 if paper == "ruled" else 73, recline=60)
-    assert np.mean(recall) >= (0.55 if paper == "ruled" else 0.45) and false <= 2, (recall, false)
+    assert np.mean(recall) >= (0.6 if paper == "ruled" else 0.5) and false <= 2, (recall, false)
 
 
 def test_without_the_page_stage_a_sheet_on_the_desk_reads_worse_and_a_frame_without_one_the_same(classifier, mnist_sample):
@@ -411,7 +411,7 @@ def test_without_the_page_stage_a_sheet_on_the_desk_reads_worse_and_a_frame_with
 
     flat = Recognizer(classifier, page=False)
     recall, _ = _held_up_pages(flat, mnist_sample, "plain", seed=71, recline=60)
-    assert np.mean(recall) < 0.9, recall   # (the test above: 0.97 face-on)
+    assert np.mean(recall) < 0.9, recall   # (the test above: 0.98 face-on)
     rng = np.random.default_rng(5)
     scene = wood(720, 1280, rng).astype(np.uint8)
     on, off = Recognizer(classifier)(scene), flat(scene)

@@ -75,3 +75,16 @@ def test_a_sheet_facing_the_camera_is_read_as_it_is_and_a_slanted_one_face_on():
     centre = cv2.perspectiveTransform(np.float32([[[box[0] + box[2] / 2, box[1] + box[3] / 2]]]), np.linalg.inv(m))[0, 0]
     assert x < centre[0] < x + bw and y < centre[1] < y + bh
     assert bh < bw   # seen at a slant, the box is flatter in the frame than on the sheet
+
+
+def test_a_sheet_as_bright_as_the_desk_is_found_by_its_colour():
+    """A lilac sheet on a pink cloth of the same grey: no edge in grey, a clear one in colour."""
+    rng = np.random.default_rng(8)
+    back = np.clip(np.float32([150, 140, 230]) + rng.normal(0, 6, (720, 1280, 3)), 0, 255).astype(np.uint8)
+    corners = _seen(500, 700, 55, focal=1100.0, turn=-5.0)
+    frame = back.copy()
+    cv2.fillConvexPoly(frame, np.rint(corners).astype(np.int32), (235, 139, 200), cv2.LINE_AA)
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    assert page.find(gray) is None
+    found = page.find(gray, frame)
+    assert found is not None and np.abs(found.corners - corners).max() < 4.0

@@ -80,15 +80,27 @@ def _quads(mask: np.ndarray, min_area: float) -> list[tuple[float, np.ndarray, n
     return out
 
 
-def _fitted(quad: np.ndarray, points: np.ndarray, near: float = 3.0) -> np.ndarray | None:
-    """``quad``'s corners where lines fitted to the ``points`` within ``near`` px of each side
-    (its middle 80%) meet; None where a side has too few points or two sides do not meet."""
-    lines = []
+def _segments(quad: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, float]] | None:
+    """Each side of ``quad`` as (start, direction, length); None where one is under 8 px (no
+    line to fit or to move)."""
+    out = []
     for a, b in zip(quad, np.roll(quad, -1, axis=0)):
         d = b - a
         length = float(np.hypot(*d))
         if length < 8:
             return None
+        out.append((a, d, length))
+    return out
+
+
+def _fitted(quad: np.ndarray, points: np.ndarray, near: float = 3.0) -> np.ndarray | None:
+    """``quad``'s corners where lines fitted to the ``points`` within ``near`` px of each side
+    (its middle 80%) meet; None where a side has too few points or two sides do not meet."""
+    segments = _segments(quad)
+    if segments is None:
+        return None
+    lines = []
+    for a, d, length in segments:
         t = ((points - a) @ d) / length**2
         dist = np.abs((points[:, 0] - a[0]) * d[1] - (points[:, 1] - a[1]) * d[0]) / length
         on = points[(dist <= near) & (t > 0.1) & (t < 0.9)]
@@ -152,12 +164,12 @@ def _snapped(quad: np.ndarray, strength: np.ndarray) -> np.ndarray | None:
     to the line of the strongest edge (a side of the bright part of the frame that a shadow on
     the sheet cut short, or a corner of an outline's polygon a pixel or two off); None where two
     sides no longer meet."""
+    segments = _segments(quad)
+    if segments is None:
+        return None
     lines = []
-    for a, b in zip(quad, np.roll(quad, -1, axis=0)):
-        d = b - a
-        length = float(np.hypot(*d))
-        if length < 8:
-            return None
+    for a, d, length in segments:
+        b = a + d
         normal = np.array([-d[1], d[0]]) / length
         r = max(3, int(SNAP * length))
         best = (0.0, 0.0)
@@ -177,35 +189,45 @@ def _snapped(quad: np.ndarray, strength: np.ndarray) -> np.ndarray | None:
     return _corners(lines)
 
 
-def find(gray: np.ndarray) -> Page | None:
+def _strength(image: np.ndarray) -> np.ndarray:
+    """Edge strength of a uint8 image: grey levels a pixel (the 3x3 Sobel weighs 8)."""
+    return cv2.magnitude(cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3)) / 8.0
+
+
+def find(gray: np.ndarray, color: np.ndarray | None = None) -> Page | None:
     """The sheet in a uint8 grayscale frame: the largest convex quadrilateral covering MIN_AREA of
     it whose four sides each lie on strong edges for SIDE_SUPPORT of their length; None if none.
 
     Outlines come from the brighter part of the frame at LEVELS grey levels (a sheet before a
     darker desk, or one little brighter than a light one) and from the frame's edges (a sheet
-    before a wall as bright as it)."""
+    before a wall as bright as it). ``color``: the frame in colour (BGR), if it is: its edges are
+    the strongest of its channels' and the grey's."""
     h, w = gray.shape[:2]
     k = max(1, int(np.ceil(max(h, w) / float(WORK_SIDE))))   # (a whole factor: OpenCV's fast way)
     f = 1.0 / k
-    small = cv2.resize(gray, (max(1, w // k), max(1, h // k)), interpolation=cv2.INTER_AREA) if k > 1 else gray
+    size = (max(1, w // k), max(1, h // k))
+    small = cv2.resize(gray, size, interpolation=cv2.INTER_AREA) if k > 1 else gray
     small = cv2.GaussianBlur(small, (5, 5), 0)
-    gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
-    strength = cv2.magnitude(gx, gy) / 8.0    # grey levels a pixel (the 3x3 Sobel weighs 8)
+    strength = _strength(small)
+    if color is not None and color.ndim == 3 and color.shape[:2] == gray.shape[:2]:
+        # a sheet as bright as the desk is still another colour: the strongest edge of any channel
+        tint = cv2.GaussianBlur(cv2.resize(color[..., :3], size, interpolation=cv2.INTER_AREA) if k > 1 else color[..., :3], (5, 5), 0)
+        for ch in cv2.split(tint):
+            strength = np.maximum(strength, _strength(ch))
     edges = cv2.dilate((strength >= EDGE_STEP).astype(np.uint8) * 255, np.ones((3, 3), np.uint8))
     min_area = MIN_AREA * small.shape[0] * small.shape[1]
-    quads = _quads(edges, min_area)
+    quads = [(a, q, pts, False) for a, q, pts in _quads(edges, min_area)]   # (a band's outline: off the edge's ridge)
     otsu = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0]
     for level in np.unique(np.linspace(otsu, max(otsu, np.percentile(small[::2, ::2], BRIGHTEST)), LEVELS).astype(int)):
         bright = cv2.morphologyEx((small > level).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-        quads += _quads(cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)), min_area)
+        quads += [(a, q, pts, True) for a, q, pts in _quads(cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)), min_area)]
     edge = cv2.dilate((strength >= EDGE_STEP).astype(np.uint8), np.ones((5, 5), np.uint8))
     shape = small.shape[:2]
-    for rank, (_, polygon, points) in enumerate(sorted(quads, key=lambda q: -q[0])):
+    for rank, (_, polygon, points, on_ridge) in enumerate(sorted(quads, key=lambda q: -q[0])):
         if _border_side(polygon, shape):   # (a sheet running off the frame, or the frame itself)
             continue
         quad = _fitted(polygon, points)
-        fitted = quad is not None
+        fitted = quad is not None and on_ridge
         quad = polygon if quad is None else quad
         support = _support(quad, edge)
         if (support < SIDE_SUPPORT or not fitted) and rank < SNAPPED and not _border_side(quad, shape):

@@ -210,12 +210,13 @@ class Recognizer:
         if not seen:
             return Result(gray.shape[1], gray.shape[0], next_scale=scale_stage.first_scale(gray.shape, self.base_side),
                           timings={"gate": ms, "looks": 0.0, "total": ms})
-        result = self.read(gray, tilt, scale, None, rejected)
+        result = self.read(frame, tilt, scale, None, rejected, gray)
         result.timings = {**result.timings, "gate": ms, "total": result.timings.get("total", 0.0) + ms}
         return result
 
     def read(self, frame: np.ndarray, tilt: float | None = None, scale: float | None = None,
-             roi: tuple[int, int, int, int] | None = None, rejected: float | None = None) -> Result:
+             roi: tuple[int, int, int, int] | None = None, rejected: float | None = None,
+             gray: np.ndarray | None = None) -> Result:
         """Read ``frame``, whatever the gate would say. ``tilt``: the lean of its lines (degrees,
         counter-clockwise) when it is known, as live knows it from the frame before: the frame is read levelled by it, in one
         pass while the lean holds (a frame whose lean differs is read the ways it may be, once).
@@ -224,14 +225,15 @@ class Recognizer:
         only this part (x, y, w, h) of the frame, as live does around the digits it follows.
         ``rejected``: a lean the frame before measured and read levelled without gain
         (``result.rejected_lean``); live passes it on so that a page whose digits suggest a lean
-        that levelling does not confirm is not read twice every frame."""
+        that levelling does not confirm is not read twice every frame. ``gray``: the frame in grey
+        (digitcam.normalise.to_gray), where the caller has it already."""
         t0 = time.perf_counter()
         frame = np.asarray(frame)
         if frame.ndim < 2 or min(frame.shape[:2]) < 2:  # empty, 1-D or a single row: nothing to read
             h, w = frame.shape[:2] if frame.ndim >= 2 else (0, 0)
             return Result(int(w), int(h))
         height, width = frame.shape[:2]
-        gray = to_gray(frame)
+        gray = to_gray(frame) if gray is None else gray
         turn = 0 if self.rotation == "auto" else int(self.rotation)
         if turn:
             gray = orientation.rotate(gray, turn)
@@ -296,7 +298,10 @@ class Recognizer:
         elif applied and len(sure) < 2:
             applied = 0.0   # nothing left to hold the lean by: read the next frame as it is
         tp = time.perf_counter()
-        face = self._face_on(seen, _sureness(look)) if self.page and roi is None else None
+        face = None
+        if self.page and roi is None:
+            color = frame if frame.ndim == 3 and frame.shape[2] >= 3 and frame.dtype == np.uint8 else None
+            face = self._face_on(seen, _sureness(look), None if color is None else orientation.rotate(color, fixed_turn))
         page_ms = (time.perf_counter() - tp) * 1e3   # (finding the sheet, and reading it face-on where it slants)
         if face is not None:   # the sheet read face-on reads surer: its map replaces the lean's
             look, m, n = face
@@ -348,11 +353,12 @@ class Recognizer:
                 looks += 1
         return look, looks
 
-    def _face_on(self, gray: np.ndarray, sureness: float) -> tuple[Look, np.ndarray, int] | None:
-        """The sheet in ``gray`` read face-on (engine.page): its look, the 3x3 map from ``gray``'s
-        pixels to the look's, and the looks taken; None where no sheet is seen at a slant, or
-        its face-on reading is not surer than ``sureness`` by FAVOUR."""
-        found = page_stage.find(gray)
+    def _face_on(self, gray: np.ndarray, sureness: float, color: np.ndarray | None = None) -> tuple[Look, np.ndarray, int] | None:
+        """The sheet in ``gray`` (and ``color``, the same frame in colour, if it is) read face-on
+        (engine.page): its look, the 3x3 map from ``gray``'s pixels to the look's, and the looks
+        taken; None where no sheet is seen at a slant, or its face-on reading is not surer than
+        ``sureness`` by FAVOUR."""
+        found = page_stage.find(gray, color)
         warp = None if found is None else page_stage.face_on(found, (gray.shape[1], gray.shape[0]))
         if warp is None:
             return None
