@@ -62,6 +62,7 @@ class Result:
     tilt: float = 0.0   # degrees counter-clockwise its lines lean (read levelled when >= engine.tilt.MIN_TILT)
     next_scale: float = 1.0  # the working scale the next frame of a video is best read at (live)
     rejected_lean: float | None = None  # a lean read levelled without gain (live passes it on)
+    face_on: bool = False  # read from the sheet in it seen face-on (engine.page; live passes it on)
 
     def to_dict(self) -> dict:
         return {

@@ -261,7 +261,7 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
     fps_ema, ms_ema = 0.0, 0.0
     # what the last frame tells about the next: the lean of the page's lines (it is read levelled
     # by it) and the scale its digits call for (it is read in one look at it; none yet: two looks)
-    lean, scale, rejected = 0.0, None, None
+    lean, scale, rejected, sheet = 0.0, None, None, False
     moved_from = None                 # the last frame as flow measures it (frames between reads)
     number_run: dict[str, int] = {}   # number text -> consecutive frames it has been on screen
     last_time = time.perf_counter()
@@ -318,15 +318,16 @@ def run_live(recognizer: Recognizer, options: LiveOptions, log=None) -> LiveStat
                         shown = tracker.carry(flow.shifts(moved_from, gray, tracker.boxes()))
                         result = Result(image.shape[1], image.shape[0], timings={"total": (time.perf_counter() - began) * 1e3})
                     else:
-                        roi = tracker.region() if stats.frames % FULL_EVERY else None
-                        result = recognizer(full, tilt=lean, scale=scale, roi=roi, rejected=rejected)
-                        lean, scale, rejected = result.tilt, result.next_scale, result.rejected_lean
+                        # (a sheet read face-on is read whole: its map to the frame is the sheet's)
+                        roi = tracker.region() if stats.frames % FULL_EVERY and not sheet else None
+                        result = recognizer(image, tilt=lean, scale=scale, roi=roi, rejected=rejected, gray=full, sheet=sheet)
+                        lean, scale, rejected, sheet = result.tilt, result.next_scale, result.rejected_lean, result.face_on
                         tracker.frame_size = (result.width, result.height)
                         shown = tracker.update(result.detections)
                     moved_from = gray
                     dets, numbers = grouping.read(shown)
                     stats.track_ids.update(t.id for t in tracker.steady(steady))
-                    in_view = {n.text for n in numbers}
+                    in_view = list(dict.fromkeys(n.text for n in numbers))   # (in reading order: the same every run)
                     number_run = {text: number_run.get(text, 0) + 1 for text in in_view}
                     for text, run in number_run.items():
                         if run == steady:

@@ -224,6 +224,15 @@ def wire_frame(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
 RECLINE_DISTANCE = 1.5   # a reclined page's camera stands this many frame widths from its centre
 
 
+def _reclined(flat: np.ndarray, recline: float, width: int) -> np.ndarray:
+    """Points (N, 2) of a page about its centre, the page turned ``recline`` degrees about its
+    horizontal axis and seen by a pinhole camera RECLINE_DISTANCE frame widths (``width``) away:
+    a point above the centre goes back (further, smaller)."""
+    r, d = np.deg2rad(recline), RECLINE_DISTANCE * width
+    depth = (d - flat[:, 1:2] * np.sin(r)) / d
+    return np.hstack([flat[:, :1], flat[:, 1:2] * np.cos(r)]) / depth
+
+
 def held_up_page(scene: Scene, back: np.ndarray, rng: np.random.Generator, tilt_deg: float = 8.0,
                  fill: tuple[float, float] = (0.55, 0.8), lean: float = 0.0, recline: float = 0.0) -> Scene:
     """``scene`` (a page) seen by a camera in front of ``back`` (float BGR, the frame's size):
@@ -240,11 +249,7 @@ def held_up_page(scene: Scene, back: np.ndarray, rng: np.random.Generator, tilt_
     centre = np.array([w * rng.uniform(0.4, 0.6), h * rng.uniform(0.42, 0.58)], np.float32)
     flat = (src - [pw / 2, ph / 2]) @ rot
     if recline:
-        # the page turned about its horizontal axis, seen by a pinhole camera RECLINE_DISTANCE
-        # frame widths away: a point above the centre goes back (further, smaller)
-        r, d = np.deg2rad(recline), RECLINE_DISTANCE * w
-        depth = (d - flat[:, 1:2] * np.sin(r)) / d
-        flat = np.hstack([flat[:, :1], flat[:, 1:2] * np.cos(r)]) / depth
+        flat = _reclined(flat, recline, w)
     dst = flat + centre + rng.normal(0, 0.02, (4, 2)).astype(np.float32) * [pw * s, ph * s]
     m = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
     page = scene.image.astype(np.float32)
@@ -327,12 +332,13 @@ class VideoTruth:
 
 def moving_page_video(path: Path, scene: Scene, frames: int, rng: np.random.Generator, size: tuple[int, int] = (720, 1280),
                       fps: float = 30.0, fill: float = 0.6, tilt: float = 15.0, speed: float = 1.0, hand: bool = True,
-                      blur: bool = True, backdrop: str = "wood", lean: float = 0.0) -> VideoTruth:
+                      blur: bool = True, backdrop: str = "wood", lean: float = 0.0, recline: float = 0.0) -> VideoTruth:
     """A video of ``scene`` (a page) held up in front of a backdrop: it drifts and sways (``speed``
     1: up to about a digit's width a frame at its fastest), tilts by up to ``tilt`` degrees, the
     light changes, fast motion blurs it, and a hand passes over part of it; the truth holds the
-    digits not covered by the hand; ``lean``: degrees the page is held turned, besides the sway.
-    Written as MJPG AVI to ``path``."""
+    digits not covered by the hand; ``lean``: degrees the page is held turned, besides the sway;
+    ``recline``: degrees its top leans away from the camera (a sheet lying on the desk, moved
+    about on it; see :func:`held_up_page`). Written as MJPG AVI to ``path``."""
     h, w = size
     back = np.clip((wood if backdrop == "wood" else fabric)(h, w, rng), 0, 255).astype(np.float32)
     ph, pw = scene.image.shape[:2]
@@ -350,8 +356,14 @@ def moving_page_video(path: Path, scene: Scene, frames: int, rng: np.random.Gene
         angle = lean + tilt * np.sin(0.5 * t + phase[3])
         m = cv2.getRotationMatrix2D((pw / 2, ph / 2), angle, s * (1 + 0.05 * np.sin(0.4 * t)))
         m[:, 2] += (cx - pw / 2, cy - ph / 2)
-        frame = cv2.warpAffine(page, m, (w, h))
-        cover = cv2.warpAffine(ones, m, (w, h))[..., None]
+        if recline:   # the page's corners as a sheet lying on the desk shows them: a 3x3 map
+            src = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
+            flat = np.hstack([src, np.ones((4, 1), np.float32)]) @ m.T - (cx, cy)
+            m = cv2.getPerspectiveTransform(src, (_reclined(flat, recline, w) + (cx, cy)).astype(np.float32))
+            frame, cover = cv2.warpPerspective(page, m, (w, h)), cv2.warpPerspective(ones, m, (w, h))[..., None]
+        else:
+            frame = cv2.warpAffine(page, m, (w, h))
+            cover = cv2.warpAffine(ones, m, (w, h))[..., None]
         frame = back * (1 - cover) + frame * cover
         frame *= 0.85 + 0.15 * np.sin(0.6 * t)        # the light changes
         if blur and i > 0:                            # motion blur along the page's movement
@@ -376,6 +388,7 @@ def moving_page_video(path: Path, scene: Scene, frames: int, rng: np.random.Gene
         boxes = []
         for k, (bx, by, bw, bh, label) in enumerate(scene.boxes):
             q = np.array([[bx, by, 1], [bx + bw, by, 1], [bx + bw, by + bh, 1], [bx, by + bh, 1]], float) @ m.T
+            q = q[:, :2] / q[:, 2:] if m.shape[0] == 3 else q
             (x0, y0), (x1, y1) = q.min(axis=0), q.max(axis=0)
             mx, my = int((x0 + x1) / 2), int((y0 + y1) / 2)
             if 0 <= mx < w and 0 <= my < h and not covered[max(0, int(y0)):int(y1) + 1, max(0, int(x0)):int(x1) + 1].any():

@@ -195,28 +195,29 @@ class Recognizer:
         return probs
 
     def __call__(self, frame: np.ndarray, tilt: float | None = None, scale: float | None = None,
-                 roi: tuple[int, int, int, int] | None = None, rejected: float | None = None) -> Result:
+                 roi: tuple[int, int, int, int] | None = None, rejected: float | None = None,
+                 gray: np.ndarray | None = None, sheet: bool = False) -> Result:
         """Read ``frame`` (see :meth:`read`), unless the gate finds no digit ink in it
         (engine.gate): then nothing is read, in ~2 ms. A part of a frame (``roi``: live, around
         the digits it follows) is read without asking the gate."""
         frame = np.asarray(frame)
         if (self.gate is None or roi is not None or frame.ndim < 2 or min(frame.shape[:2]) < 2
                 or not gate_stage.applies(frame.shape)):
-            return self.read(frame, tilt, scale, roi, rejected)
+            return self.read(frame, tilt, scale, roi, rejected, gray, sheet)
         t0 = time.perf_counter()
-        gray = to_gray(frame)
+        gray = to_gray(frame) if gray is None else gray
         seen = self.gate.sees_digits(gray)
         ms = (time.perf_counter() - t0) * 1e3
         if not seen:
             return Result(gray.shape[1], gray.shape[0], next_scale=scale_stage.first_scale(gray.shape, self.base_side),
                           timings={"gate": ms, "looks": 0.0, "total": ms})
-        result = self.read(frame, tilt, scale, None, rejected, gray)
+        result = self.read(frame, tilt, scale, None, rejected, gray, sheet)
         result.timings = {**result.timings, "gate": ms, "total": result.timings.get("total", 0.0) + ms}
         return result
 
     def read(self, frame: np.ndarray, tilt: float | None = None, scale: float | None = None,
              roi: tuple[int, int, int, int] | None = None, rejected: float | None = None,
-             gray: np.ndarray | None = None) -> Result:
+             gray: np.ndarray | None = None, sheet: bool = False) -> Result:
         """Read ``frame``, whatever the gate would say. ``tilt``: the lean of its lines (degrees,
         counter-clockwise) when it is known, as live knows it from the frame before: the frame is read levelled by it, in one
         pass while the lean holds (a frame whose lean differs is read the ways it may be, once).
@@ -226,7 +227,9 @@ class Recognizer:
         ``rejected``: a lean the frame before measured and read levelled without gain
         (``result.rejected_lean``); live passes it on so that a page whose digits suggest a lean
         that levelling does not confirm is not read twice every frame. ``gray``: the frame in grey
-        (digitcam.normalise.to_gray), where the caller has it already."""
+        (digitcam.normalise.to_gray), where the caller has it already. ``sheet``: the frame before
+        was read face-on (``result.face_on``): where a sheet at a slant is found again, it alone is
+        read, face-on, in one pass (as a known lean is); else the frame is read as usual."""
         t0 = time.perf_counter()
         frame = np.asarray(frame)
         if frame.ndim < 2 or min(frame.shape[:2]) < 2:  # empty, 1-D or a single row: nothing to read
@@ -249,6 +252,16 @@ class Recognizer:
             gray = view if roi is None else gray
         focus_ms = (time.perf_counter() - tf) * 1e3
         seen = view                    # the frame as read, before a turn its digits call for
+        color = frame if frame.ndim == 3 and frame.shape[2] >= 3 and frame.dtype == np.uint8 else None
+        color = None if color is None else orientation.rotate(color, fixed_turn)
+        tried = sheet and self.page and roi is None
+        if tried:
+            tp = time.perf_counter()
+            face = self._face_on(seen, -np.inf, color)
+            if face is not None:
+                look, m, n = face
+                return self._finish(look, m, seen, (width, height), fixed_turn, 0.0, None, True, t0,
+                                    {"focus": focus_ms, "page": (time.perf_counter() - tp) * 1e3, "looks": float(n)})
         looks = 0
         applied, m = 0.0, to_view
         if tilt is not None and abs(tilt) >= tilt_stage.MIN_TILT:   # live: levelled by the last frame's lean
@@ -298,27 +311,34 @@ class Recognizer:
         elif applied and len(sure) < 2:
             applied = 0.0   # nothing left to hold the lean by: read the next frame as it is
         tp = time.perf_counter()
-        face = None
-        if self.page and roi is None:
-            color = frame if frame.ndim == 3 and frame.shape[2] >= 3 and frame.dtype == np.uint8 else None
-            face = self._face_on(seen, _sureness(look), None if color is None else orientation.rotate(color, fixed_turn))
+        # (a sheet looked for in this frame already, and not found at a slant, is not looked for again)
+        face = self._face_on(seen, _sureness(look), color) if self.page and roi is None and not tried else None
         page_ms = (time.perf_counter() - tp) * 1e3   # (finding the sheet, and reading it face-on where it slants)
         if face is not None:   # the sheet read face-on reads surer: its map replaces the lean's
             look, m, n = face
             looks += n
             applied, skipped, turn, gray = 0.0, None, fixed_turn, seen
+        return self._finish(look, m, gray, (width, height), turn, applied, skipped, face is not None, t0,
+                            {"focus": focus_ms, "page": page_ms, "looks": float(looks)})
+
+    def _finish(self, look: Look, m: np.ndarray | None, gray: np.ndarray, size: tuple[int, int], turn: int,
+                applied: float, skipped: float | None, face_on: bool, t0: float, timings: dict[str, float]) -> Result:
+        """The result of the look kept: its digits and numbers in the frame's pixels (``m``: the
+        map from ``gray``'s pixels to the look's; ``turn``: degrees ``gray`` was turned from the
+        frame, of ``size``), what live passes to the next frame, and the timings."""
         t1 = time.perf_counter()
         result = self._result(look, gray.shape[1], gray.shape[0], m)
         result.tilt = round(applied, 1)
         result.rejected_lean = skipped
-        if face is None:
-            heights = np.array([look.batch.hyps[i].box[3] / look.scale for i in look.chosen])
-        else:   # (the next frame is read as it comes: at the scale of its digits as they show in it)
+        result.face_on = face_on
+        if face_on:   # (the next frame is read as it comes: at the scale of its digits as they show in it)
             heights = np.array([d.box[3] for d in result.detections], np.float64)
+        else:
+            heights = np.array([look.batch.hyps[i].box[3] / look.scale for i in look.chosen])
         result.next_scale = scale_stage.next_scale(gray.shape, self.base_side, heights)
         if turn:
-            result = _turned_back(result, turn, width, height)
-        result.timings = {**look.timings, "focus": focus_ms, "page": page_ms, "looks": float(looks), "group": (time.perf_counter() - t1) * 1e3,
+            result = _turned_back(result, turn, *size)
+        result.timings = {**look.timings, **timings, "group": (time.perf_counter() - t1) * 1e3,
                           "total": (time.perf_counter() - t0) * 1e3}
         return result
 
