@@ -228,8 +228,9 @@ class Recognizer:
         (``result.rejected_lean``); live passes it on so that a page whose digits suggest a lean
         that levelling does not confirm is not read twice every frame. ``gray``: the frame in grey
         (digitcam.normalise.to_gray), where the caller has it already. ``sheet``: the frame before
-        was read face-on (``result.face_on``): where a sheet at a slant is found again, it alone is
-        read, face-on, in one pass (as a known lean is); else the frame is read as usual."""
+        was read face-on (``result.face_on``): where a sheet at a slant is found again and reads
+        digits face-on, it alone is read, in one pass (as a known lean is); else the frame is read
+        as usual."""
         t0 = time.perf_counter()
         frame = np.asarray(frame)
         if frame.ndim < 2 or min(frame.shape[:2]) < 2:  # empty, 1-D or a single row: nothing to read
@@ -258,7 +259,7 @@ class Recognizer:
         if tried:
             tp = time.perf_counter()
             face = self._face_on(seen, -np.inf, color)
-            if face is not None:
+            if face is not None and face[0].chosen:   # (a sheet with nothing on it: the frame is read as usual)
                 look, m, n = face
                 return self._finish(look, m, seen, (width, height), fixed_turn, 0.0, None, True, t0,
                                     {"focus": focus_ms, "page": (time.perf_counter() - tp) * 1e3, "looks": float(n)})
