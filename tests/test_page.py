@@ -88,3 +88,15 @@ def test_a_sheet_as_bright_as_the_desk_is_found_by_its_colour():
     assert page.find(gray) is None
     found = page.find(gray, frame)
     assert found is not None and np.abs(found.corners - corners).max() < 4.0
+
+
+def test_a_sheet_seen_turned_a_quarter_keeps_its_pixels_face_on():
+    """The same slanted sheet in a frame turned a quarter: face-on, its near side (now upright in
+    the frame) is as long as it shows, not shrunk to the foreshortened sides' length."""
+    corners = _seen(500, 700, 60, focal=1100.0)
+    near = float(np.linalg.norm(corners[2] - corners[3]))
+    m, (w, h) = page.face_on(page.Page(corners), (1280, 720))
+    assert w == pytest.approx(near, abs=1)
+    turned = page._ordered(np.stack([720 - 1 - corners[:, 1], corners[:, 0]], axis=1))   # a quarter clockwise
+    m, (tw, th) = page.face_on(page.Page(turned), (720, 1280))
+    assert th == pytest.approx(near, abs=1) and tw == pytest.approx(h, rel=0.02), ((tw, th), (w, h))

@@ -290,19 +290,22 @@ def _sides(c: np.ndarray) -> tuple[float, float, float, float]:
 def face_on(page: Page, size: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]] | None:
     """The 3x3 map from frame pixels to the sheet seen face-on, and that image's size (width,
     height); None where the sheet already faces the camera (within MIN_SLANT) or its corners are
-    no rectangle's image. The face-on sheet is as wide as its wider side shows, at most
-    MAX_PIXELS."""
+    no rectangle's image. The face-on sheet is as wide as its wider side shows or as tall as its
+    taller side shows, whichever is more; at most MAX_PIXELS."""
     c = page.corners
     ratio = aspect(c, size)
     if ratio is None:
         return None
     top, right, bottom, left = _sides(c)
-    width = max(top, bottom)
-    height = width / ratio
-    slant = max(height / max(left, right), max(left, right) / height,
-                max(top, bottom) / max(min(top, bottom), 1e-9), max(left, right) / max(min(left, right), 1e-9))
+    tall = max(top, bottom) / ratio / max(left, right)   # face-on height over the height it shows
+    slant = max(tall, 1.0 / tall, max(top, bottom) / max(min(top, bottom), 1e-9),
+                max(left, right) / max(min(left, right), 1e-9))
     if slant < MIN_SLANT:
         return None
+    # as wide as its wider side shows, or as tall as its taller side shows, whichever is more: no
+    # direction of the sheet loses the pixels it has (a sheet lying on the desk, turned a quarter)
+    width = max(top, bottom, ratio * max(left, right))
+    height = width / ratio
     s = min(1.0, np.sqrt(MAX_PIXELS / max(width * height, 1.0)))
     w, h = max(8, int(round(width * s))), max(8, int(round(height * s)))
     m = cv2.getPerspectiveTransform(c.astype(np.float32), np.float32([[0, 0], [w, 0], [w, h], [0, h]]))
