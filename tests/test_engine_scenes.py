@@ -640,7 +640,7 @@ def test_a_big_digit_on_a_sheet_lying_on_the_desk_is_read(recognizer, mnist_samp
     """One large marker digit a sheet, lying on the desk before a webcam: foreshortened to a third
     or a half of its height, it is a flat shape that both heads call "not a digit" as it is, and
     read stretched taller (engine.crops.FLAT) it is the digit. Of these 16 sheets, 7 were read
-    before the flat twins, 13 with them, 16 with the sheet also read face-on (engine.page)."""
+    before the flat twins, 13 with them, 15 with the sheet also read face-on (engine.page)."""
     x, y = mnist_sample
     rng = np.random.default_rng(9)
     good = good_digits(recognizer, x, y)

@@ -131,9 +131,8 @@ def _corners(lines: list[tuple[float, float, float, float]]) -> np.ndarray | Non
 
 
 def _on_edges(edge: np.ndarray, a: np.ndarray, b: np.ndarray, n: int | None = None) -> np.ndarray:
-    """The mean of ``edge`` (a mask: the share of points on it; or edge strength) over the points
-    along each segment a[k] -> b[k] (its middle 80%; ``n`` points, or one a pixel); a and b:
-    (..., 2) arrays."""
+    """The mean of ``edge`` (edge strength) over the points along each segment a[k] -> b[k] (its
+    middle 80%; ``n`` points, or one a pixel); a and b: (..., 2) arrays."""
     h, w = edge.shape
     n = n or max(8, int(np.linalg.norm(b - a, axis=-1).max()))
     t = np.linspace(0.1, 0.9, n)[:, None]
@@ -153,12 +152,33 @@ def _border_side(quad: np.ndarray, shape: tuple[int, int]) -> bool:
     return False
 
 
-def _support(quad: np.ndarray, edge: np.ndarray) -> float:
-    """The least share, over the quad's four sides, of points along a side that lie on ``edge``
-    (strong edges, widened by two pixels); 0 for a side along the frame's border."""
-    if _border_side(quad, edge.shape):
+def _support(quad: np.ndarray, grads: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """The least share, over the quad's four sides, of points along a side where the image steps
+    across it once: within two pixels of the point, the grey level (or one colour channel's)
+    rises by EDGE_STEP a pixel across the side, or falls, but not both. A sheet's edge is one
+    step (paper on one side, desk on the other); a line drawn through a page of writing crosses
+    strokes, which rise and fall within a few pixels. 0 for a side along the frame's border."""
+    h, w = grads[0][0].shape
+    if _border_side(quad, (h, w)):
         return 0.0
-    return float(_on_edges(edge, quad, np.roll(quad, -1, axis=0)).min())
+    segments = _segments(quad)
+    if segments is None:
+        return 0.0
+    least = 1.0
+    offsets = np.arange(-2.0, 3.0)
+    for a, d, length in segments:
+        normal = np.array([-d[1], d[0]]) / length
+        t = np.linspace(0.1, 0.9, max(8, int(length)))
+        pts = a + t[:, None, None] * d + offsets[None, :, None] * normal     # (points, offsets, 2)
+        x = np.clip(np.rint(pts[..., 0]).astype(np.int64), 0, w - 1)
+        y = np.clip(np.rint(pts[..., 1]).astype(np.int64), 0, h - 1)
+        step = np.zeros(len(t), bool)
+        for gx, gy in grads:
+            across = gx[y, x] * normal[0] + gy[y, x] * normal[1]
+            up, down = across.max(axis=1) >= EDGE_STEP, across.min(axis=1) <= -EDGE_STEP
+            step |= up ^ down
+        least = min(least, float(step.mean()))
+    return least
 
 
 def _snapped(quad: np.ndarray, strength: np.ndarray) -> np.ndarray | None:
@@ -201,9 +221,9 @@ def _shrunk(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return image if (image.shape[1], image.shape[0]) == size else cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
 
 
-def _strength(image: np.ndarray) -> np.ndarray:
-    """Edge strength of a uint8 image: grey levels a pixel (the 3x3 Sobel weighs 8)."""
-    return cv2.magnitude(cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3)) / 8.0
+def _gradients(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The x and y gradients of a uint8 image, in grey levels a pixel (the 3x3 Sobel weighs 8)."""
+    return cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=3, scale=0.125), cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
 
 
 def find(gray: np.ndarray, color: np.ndarray | None = None) -> Page | None:
@@ -220,12 +240,14 @@ def find(gray: np.ndarray, color: np.ndarray | None = None) -> Page | None:
     size = (max(1, w // k), max(1, h // k))
     small = cv2.resize(gray, size, interpolation=cv2.INTER_AREA) if k > 1 else gray
     small = cv2.GaussianBlur(small, (5, 5), 0)
-    strength = _strength(small)
+    grads = [_gradients(small)]
     if color is not None and color.ndim == 3 and color.shape[:2] == gray.shape[:2]:
         # a sheet as bright as the desk is still another colour: the strongest edge of any channel
         tint = cv2.GaussianBlur(_shrunk(color[..., :3], size), (5, 5), 0)
-        for ch in cv2.split(tint):
-            strength = np.maximum(strength, _strength(ch))
+        grads += [_gradients(ch) for ch in cv2.split(tint)]
+    strength = cv2.magnitude(*grads[0])
+    for gx, gy in grads[1:]:
+        strength = np.maximum(strength, cv2.magnitude(gx, gy))
     edges = cv2.dilate((strength >= EDGE_STEP).astype(np.uint8) * 255, np.ones((3, 3), np.uint8))
     min_area = MIN_AREA * small.shape[0] * small.shape[1]
     quads = [(a, q, pts, False) for a, q, pts in _quads(edges, min_area)]   # (a band's outline: off the edge's ridge)
@@ -233,7 +255,6 @@ def find(gray: np.ndarray, color: np.ndarray | None = None) -> Page | None:
     for level in np.unique(np.linspace(otsu, max(otsu, np.percentile(small[::2, ::2], BRIGHTEST)), LEVELS).astype(int)):
         bright = cv2.morphologyEx((small > level).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
         quads += [(a, q, pts, True) for a, q, pts in _quads(cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)), min_area)]
-    edge = cv2.dilate((strength >= EDGE_STEP).astype(np.uint8), np.ones((5, 5), np.uint8))
     shape = small.shape[:2]
     for rank, (_, polygon, points, on_ridge) in enumerate(sorted(quads, key=lambda q: -q[0])):
         if _border_side(polygon, shape):   # (a sheet running off the frame, or the frame itself)
@@ -241,12 +262,12 @@ def find(gray: np.ndarray, color: np.ndarray | None = None) -> Page | None:
         quad = _fitted(polygon, points)
         fitted = quad is not None and on_ridge
         quad = polygon if quad is None else quad
-        support = _support(quad, edge)
+        support = _support(quad, grads)
         if (support < SIDE_SUPPORT or not fitted) and rank < SNAPPED and not _border_side(quad, shape):
             snapped = _snapped(quad, strength)
             if snapped is not None and cv2.isContourConvex(snapped.astype(np.float32)) \
                     and cv2.contourArea(snapped.astype(np.float32)) >= min_area:
-                quad, support = snapped, _support(snapped, edge)
+                quad, support = snapped, _support(snapped, grads)
         if support >= SIDE_SUPPORT:
             return Page(_ordered(quad) / f, support)
     return None
