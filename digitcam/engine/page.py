@@ -28,6 +28,8 @@ BRIGHTEST = 99        # threshold to this percentile (a sheet little brighter th
                       # levels: sheets lying on a desk, 720p at 60 degrees 0.901 / 0.901, 640x480 at
                       # 60 degrees 0.778 / 0.724, at 45 degrees 0.906 / 0.907; 3 is 0.6 ms cheaper
 HULL_SHARE = 0.75     # a quadrilateral covers this share of its outline's convex hull at least
+MAX_ELONGATION = 6.0  # a sheet shows at most this many times longer than wide (letter paper lying at 75
+                      # degrees before the camera: 5); a longer band is a line of writing or a plank
 SNAP = 0.15           # a side of a bright part is moved up to this share of its length to lie on edges
 SNAP_POINTS = 40      # points along a side, looking where it lies on edges
 SNAPPED = 3           # only the largest this many outlines are snapped to edges
@@ -80,6 +82,13 @@ def _quads(mask: np.ndarray, min_area: float) -> list[tuple[float, np.ndarray, n
                     out.append((float(area), _ordered(quad), c.reshape(-1, 2).astype(np.float64)))
                 break
     return out
+
+
+def _elongation(quad: np.ndarray) -> float:
+    """How many times longer a quadrilateral is than wide, as it shows (its opposite sides' mean
+    lengths)."""
+    top, right, bottom, left = _sides(quad)
+    return max(top + bottom, right + left) / max(min(top + bottom, right + left), 1e-9)
 
 
 def _segments(quad: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, float]] | None:
@@ -257,8 +266,8 @@ def find(gray: np.ndarray, color: np.ndarray | None = None) -> Page | None:
         quads += [(a, q, pts, True) for a, q, pts in _quads(cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)), min_area)]
     shape = small.shape[:2]
     for rank, (_, polygon, points, on_ridge) in enumerate(sorted(quads, key=lambda q: -q[0])):
-        if _border_side(polygon, shape):   # (a sheet running off the frame, or the frame itself)
-            continue
+        if _border_side(polygon, shape) or _elongation(polygon) > MAX_ELONGATION:
+            continue   # (a sheet running off the frame, or the frame itself; a band of writing, a plank)
         quad = _fitted(polygon, points)
         fitted = quad is not None and on_ridge
         quad = polygon if quad is None else quad
