@@ -118,3 +118,13 @@ def test_no_sheet_is_found_in_a_page_of_handwriting():
                         int(rng.integers(10, 60)), int(rng.integers(1, 4)), cv2.LINE_AA)
             y += int(rng.integers(36, 56))
         assert page.find(img) is None
+
+
+def test_a_rectangle_drawn_on_a_page_filling_the_frame_is_found():
+    """A box drawn on a sheet that fills the frame is a rectangle on the sheet too: its sides are
+    lines (rising and falling across them), and it is read face-on as the sheet would be."""
+    corners = _seen(500, 700, 55, focal=1100.0, turn=4.0)
+    frame = np.full((720, 1280, 3), 225, np.uint8)
+    cv2.polylines(frame, [np.rint(corners).astype(np.int32)], True, (40, 40, 200), 3, cv2.LINE_AA)
+    found = page.find(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), frame)
+    assert found is not None and np.abs(found.corners - corners).max() < 8.0

@@ -163,10 +163,12 @@ def _border_side(quad: np.ndarray, shape: tuple[int, int]) -> bool:
 
 def _support(quad: np.ndarray, grads: list[tuple[np.ndarray, np.ndarray]]) -> float:
     """The least share, over the quad's four sides, of points along a side where the image steps
-    across it once: within two pixels of the point, the grey level (or one colour channel's)
-    rises by EDGE_STEP a pixel across the side, or falls, but not both. A sheet's edge is one
-    step (paper on one side, desk on the other); a line drawn through a page of writing crosses
-    strokes, which rise and fall within a few pixels. 0 for a side along the frame's border."""
+    across it the same way: within two pixels of the point, the grey level (or one colour
+    channel's) rises by EDGE_STEP a pixel across the side and does not fall, or falls and does
+    not rise, or both (a drawn line), the most common of the three along the side. A sheet's
+    edge is one step its whole length (paper on one side, desk on the other), a rectangle drawn
+    on it a line; a line laid through a page of writing crosses strokes, each way in turn. 0 for
+    a side along the frame's border."""
     h, w = grads[0][0].shape
     if _border_side(quad, (h, w)):
         return 0.0
@@ -181,12 +183,14 @@ def _support(quad: np.ndarray, grads: list[tuple[np.ndarray, np.ndarray]]) -> fl
         pts = a + t[:, None, None] * d + offsets[None, :, None] * normal     # (points, offsets, 2)
         x = np.clip(np.rint(pts[..., 0]).astype(np.int64), 0, w - 1)
         y = np.clip(np.rint(pts[..., 1]).astype(np.int64), 0, h - 1)
-        step = np.zeros(len(t), bool)
+        rises, falls, lines = np.zeros(len(t), bool), np.zeros(len(t), bool), np.zeros(len(t), bool)
         for gx, gy in grads:
             across = gx[y, x] * normal[0] + gy[y, x] * normal[1]
             up, down = across.max(axis=1) >= EDGE_STEP, across.min(axis=1) <= -EDGE_STEP
-            step |= up ^ down
-        least = min(least, float(step.mean()))
+            rises |= up & ~down
+            falls |= down & ~up
+            lines |= up & down
+        least = min(least, float(max(rises.mean(), falls.mean(), lines.mean())))
     return least
 
 
