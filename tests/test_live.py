@@ -164,6 +164,27 @@ def test_stills_from_a_folder_are_read_each_on_its_own(recognizer, mnist_sample,
     assert int(cv2.VideoCapture(str(out)).get(cv2.CAP_PROP_FRAME_COUNT)) == len(sizes)
 
 
+class _Recording(Recognizer):
+    """A Recognizer that keeps every result it returns: what live asked of the engine."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.results: list = []
+
+    def __call__(self, frame, **hints):
+        result = super().__call__(frame, **hints)
+        self.results.append(result)
+        return result
+
+
+def _ten_sure_digits(classifier, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Indices of ten MNIST digits of different writers that the model reads surely (over 0.95):
+    what the live loop is asked to keep is what the engine reads on a still page."""
+    probs = classifier.predict(x[:300] / 255.0)[:, :10]
+    good = np.flatnonzero((probs.argmax(1) == y[:300]) & (probs.max(1) > 0.95))
+    return good[[0, 3, 7, 15, 25, 33, 41, 49, 57, 65]]
+
+
 @pytest.fixture(scope="module")
 def hand_held(tmp_path_factory, mnist_sample, classifier):
     """A page of 10 digits held up in front of floorboards: it sways faster than a digit's width
@@ -171,9 +192,7 @@ def hand_held(tmp_path_factory, mnist_sample, classifier):
     from digitcam.synth import moving_page_video
 
     x, y = mnist_sample
-    probs = classifier.predict(x[:300] / 255.0)[:, :10]
-    good = np.flatnonzero((probs.argmax(1) == y[:300]) & (probs.max(1) > 0.95))
-    idx = good[[0, 3, 7, 15, 25, 33, 41, 49, 57, 65]]
+    idx = _ten_sure_digits(classifier, x, y)
     rng = np.random.default_rng(8)
     scene = render_scene(x[idx], y[idx], rng, size=(300, 400), count=10, height=(40, 48), group=(2, 3))
     # what is asked of the live loop is to keep, while the page moves, what the engine reads on it
@@ -238,28 +257,19 @@ def test_a_page_held_at_30_and_40_degrees_reads_as_well_as_a_level_one_in_one_pa
     from digitcam.synth import moving_page_video
 
     x, y = mnist_sample
-    probs = classifier.predict(x[:300] / 255.0)[:, :10]
-    good = np.flatnonzero((probs.argmax(1) == y[:300]) & (probs.max(1) > 0.95))
-    idx = good[[0, 3, 7, 15, 25, 33, 41, 49, 57, 65]]
-    looks = []
-
-    class Counting(Recognizer):
-        def __call__(self, frame, **hints):
-            result = super().__call__(frame, **hints)
-            looks.append(result.timings.get("looks", 0))
-            return result
-
-    reader = Counting(classifier)
+    idx = _ten_sure_digits(classifier, x, y)
+    reader = _Recording(classifier)
     right = {}
     for lean in (0.0, 30.0, 40.0):
         rng = np.random.default_rng(8)
         scene = render_scene(x[idx], y[idx], rng, size=(300, 400), count=10, height=(40, 48), group=(2, 3))
         truth = moving_page_video(tmp_path / f"lean{lean:.0f}.avi", scene, 40, rng, size=(480, 640), fps=25.0, fill=0.7,
                                   tilt=3.0, speed=0.5, hand=False, lean=lean)
-        looks.clear()
+        reader.results.clear()
         run_live(reader, LiveOptions(source=str(tmp_path / f"lean{lean:.0f}.avi"), show=False, jsonl=True), log=lambda m: None)
         records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
         right[lean] = steadiness(records, truth.frames, truth.fps).right
+        looks = [r.timings.get("looks", 0) for r in reader.results]
         assert sum(n > 1 for n in looks) <= 3, f"one look per frame once the lean is known: {looks}"
     assert min(right[30.0], right[40.0]) >= 0.95 and min(right[30.0], right[40.0]) >= right[0.0] - 0.03, right
 
@@ -273,22 +283,14 @@ def test_a_sheet_lying_on_the_desk_is_read_face_on_in_one_pass_a_frame(classifie
     from digitcam.synth import moving_page_video
 
     x, y = mnist_sample
-    probs = classifier.predict(x[:300] / 255.0)[:, :10]
-    good = np.flatnonzero((probs.argmax(1) == y[:300]) & (probs.max(1) > 0.95))
-    idx = good[[0, 3, 7, 15, 25, 33, 41, 49, 57, 65]]
-    reads = []
-
-    class Counting(Recognizer):
-        def __call__(self, frame, **hints):
-            result = super().__call__(frame, **hints)
-            reads.append((result.timings.get("looks", 0), result.face_on))
-            return result
-
+    idx = _ten_sure_digits(classifier, x, y)
     rng = np.random.default_rng(8)
     scene = render_scene(x[idx], y[idx], rng, size=(300, 400), count=10, height=(40, 48), group=(2, 3))
     truth = moving_page_video(tmp_path / "desk.avi", scene, 50, rng, size=(480, 640), fps=25.0, fill=0.8, tilt=5.0,
                               speed=0.5, hand=False, recline=72.0)
-    run_live(Counting(classifier), LiveOptions(source=str(tmp_path / "desk.avi"), show=False, jsonl=True), log=lambda m: None)
+    reader = _Recording(classifier)
+    run_live(reader, LiveOptions(source=str(tmp_path / "desk.avi"), show=False, jsonl=True), log=lambda m: None)
+    reads = [(r.timings.get("looks", 0), r.face_on) for r in reader.results]
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert steadiness(records, truth.frames, truth.fps).right >= 0.97
     assert sum(face for _, face in reads) >= 0.8 * len(reads), reads
