@@ -6,8 +6,8 @@ that touch the digits, and the digits lean with the page. A document scanner fin
 four corners and warps it to a rectangle; so does this stage, and the engine reads the sheet
 face-on as well as the frame as it is, keeping the surer reading (engine.reader).
 
-The sheet is the largest convex quadrilateral whose four sides all lie on edges of the frame
-(:func:`find`). Its shape as a rectangle, width over height, follows from the perspective of
+The sheet is the largest convex quadrilateral across whose four sides the frame steps the same
+way, as across a sheet's edge (:func:`find`). Its shape as a rectangle, width over height, follows from the perspective of
 its corners (Zhang and He, "Whiteboard scanning and image enhancement", 2007): from the
 camera's focal length where both pairs of sides converge, and from a typical webcam's where one
 pair stays parallel (a sheet tipped about its horizontal axis only).
@@ -22,7 +22,7 @@ import numpy as np
 
 WORK_SIDE = 480       # the sheet is looked for with the frame's longer side brought to this or under
 MIN_AREA = 0.06       # share of the frame the sheet's quadrilateral covers at least
-SIDE_SUPPORT = 0.7    # share of the points along each side that must lie on a strong edge
+SIDE_SUPPORT = 0.7    # share of the points along each side where the frame steps across it the same way
 LEVELS = 3            # the brighter part of the frame is taken at this many grey levels, from Otsu's
 BRIGHTEST = 99        # threshold to this percentile (a sheet little brighter than a light desk). 3 / 5
                       # levels: sheets lying on a desk, 720p at 60 degrees 0.901 / 0.901, 640x480 at
@@ -33,16 +33,16 @@ MAX_ELONGATION = 6.0  # a sheet shows at most this many times longer than wide (
 SNAP = 0.15           # a side of a bright part is moved up to this share of its length to lie on edges
 SNAP_POINTS = 40      # points along a side, looking where it lies on edges
 SNAPPED = 3           # only the largest this many outlines are snapped to edges
-EDGE_STEP = 12        # grey levels over a pixel of the working image that make a strong edge
+EDGE_STEP = 12        # grey levels a pixel of the working image: a step across a side, a strong edge
 BORDER = 0.01         # a side along the frame's border (within this share of it) is no sheet's edge
 FOCAL = 1.0           # a typical camera's focal length in units of the frame's longer side (a webcam
                       # sees 53-70 degrees across; the phone cameras of the dev set about 65)
 MIN_SLANT = 1.15      # a sheet is read face-on when, face-on, it would be this many times taller or
                       # wider than it shows (or its far side this many times shorter than its near)
-FAVOUR = 0.5         # summed confidence: the face-on reading is kept when it reads surer than the
+FAVOUR = 0.5          # summed confidence: the face-on reading is kept when it reads surer than the
                       # frame as it is by more than half a sure digit (as a levelled one, engine.tilt)
-MAX_PIXELS = 2.5e6    # the face-on sheet's pixels at most (a sheet far off is enlarged to its near
-                      # side's resolution, not more)
+MAX_PIXELS = 2.5e6    # the face-on sheet's pixels at most (it is brought to the resolution of its
+                      # side that shows largest, not more)
 
 
 @dataclass
@@ -50,7 +50,7 @@ class Page:
     """A sheet's corners in frame pixels, top-left, top-right, bottom-right, bottom-left."""
 
     corners: np.ndarray        # (4, 2) float64
-    support: float = 1.0       # the least share of any side's points lying on an edge
+    support: float = 1.0       # the least share of any side's points where the frame steps across it
 
 
 def _ordered(quad: np.ndarray) -> np.ndarray:
