@@ -139,16 +139,18 @@ def _corners(lines: list[tuple[float, float, float, float]]) -> np.ndarray | Non
     return np.array(out, np.float64)
 
 
-def _on_edges(edge: np.ndarray, a: np.ndarray, b: np.ndarray, n: int | None = None) -> np.ndarray:
-    """The mean of ``edge`` (edge strength) over the points along each segment a[k] -> b[k] (its
-    middle 80%; ``n`` points, or one a pixel); a and b: (..., 2) arrays."""
-    h, w = edge.shape
-    n = n or max(8, int(np.linalg.norm(b - a, axis=-1).max()))
+def _pixels(pts: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and columns of the pixels nearest points (..., 2) (x, y), inside an image of ``shape``."""
+    x = np.clip(np.rint(pts[..., 0]).astype(np.int64), 0, shape[1] - 1)
+    y = np.clip(np.rint(pts[..., 1]).astype(np.int64), 0, shape[0] - 1)
+    return y, x
+
+
+def _on_edges(edge: np.ndarray, a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """The mean of ``edge`` (edge strength) over ``n`` points along each segment a[k] -> b[k] (its
+    middle 80%); a and b: (..., 2) arrays."""
     t = np.linspace(0.1, 0.9, n)[:, None]
-    pts = np.rint(a[..., None, :] + t * (b - a)[..., None, :]).astype(np.int64)
-    x = np.clip(pts[..., 0], 0, w - 1)
-    y = np.clip(pts[..., 1], 0, h - 1)
-    return edge[y, x].mean(axis=-1)
+    return edge[_pixels(a[..., None, :] + t * (b - a)[..., None, :], edge.shape)].mean(axis=-1)
 
 
 def _border_side(quad: np.ndarray, shape: tuple[int, int]) -> bool:
@@ -181,8 +183,7 @@ def _support(quad: np.ndarray, grads: list[tuple[np.ndarray, np.ndarray]]) -> fl
         normal = np.array([-d[1], d[0]]) / length
         t = np.linspace(0.1, 0.9, max(8, int(length)))
         pts = a + t[:, None, None] * d + offsets[None, :, None] * normal     # (points, offsets, 2)
-        x = np.clip(np.rint(pts[..., 0]).astype(np.int64), 0, w - 1)
-        y = np.clip(np.rint(pts[..., 1]).astype(np.int64), 0, h - 1)
+        y, x = _pixels(pts, (h, w))
         rises, falls, lines = np.zeros(len(t), bool), np.zeros(len(t), bool), np.zeros(len(t), bool)
         for gx, gy in grads:
             across = gx[y, x] * normal[0] + gy[y, x] * normal[1]

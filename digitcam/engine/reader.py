@@ -253,9 +253,10 @@ class Recognizer:
             gray = view if roi is None else gray
         focus_ms = (time.perf_counter() - tf) * 1e3
         seen = view                    # the frame as read, before a turn its digits call for
-        color = frame if frame.ndim == 3 and frame.shape[2] >= 3 and frame.dtype == np.uint8 else None
+        paged = self.page and roi is None   # (the page stage reads whole frames only)
+        color = frame if paged and frame.ndim == 3 and frame.shape[2] >= 3 and frame.dtype == np.uint8 else None
         color = None if color is None else orientation.rotate(color, fixed_turn)
-        tried = sheet and self.page and roi is None
+        tried = sheet and paged
         if tried:
             tp = time.perf_counter()
             face = self._face_on(seen, -np.inf, color)
@@ -313,7 +314,7 @@ class Recognizer:
             applied = 0.0   # nothing left to hold the lean by: read the next frame as it is
         tp = time.perf_counter()
         # (a sheet looked for in this frame already, and not found at a slant, is not looked for again)
-        face = self._face_on(seen, _sureness(look), color) if self.page and roi is None and not tried else None
+        face = self._face_on(seen, _sureness(look), color) if paged and not tried else None
         page_ms = (time.perf_counter() - tp) * 1e3   # (finding the sheet, and reading it face-on where it slants)
         if face is not None:   # the sheet read face-on reads surer: its map replaces the lean's
             look, m, n = face
