@@ -234,19 +234,22 @@ def _reclined(flat: np.ndarray, recline: float, width: int) -> np.ndarray:
 
 
 def held_up_page(scene: Scene, back: np.ndarray, rng: np.random.Generator, tilt_deg: float = 8.0,
-                 fill: tuple[float, float] = (0.55, 0.8), lean: float = 0.0, recline: float = 0.0) -> Scene:
+                 fill: tuple[float, float] = (0.55, 0.8), lean: float = 0.0, recline: float = 0.0,
+                 lower: float = 0.0) -> Scene:
     """``scene`` (a page) seen by a camera in front of ``back`` (float BGR, the frame's size):
     turned a little (up to ``tilt_deg`` either way, besides ``lean`` degrees counter-clockwise), in
     perspective, part of the frame; the true boxes follow the page. ``recline``: degrees its top
     leans away from the camera (90: a page lying on the desk seen edge-on): its height foreshortened
-    by the cosine, its far edge narrower, as a webcam sees a sheet lying on the desk before it."""
+    by the cosine, its far edge narrower, as a webcam sees a sheet lying on the desk before it.
+    ``lower``: the page this share of the frame's height lower (its near edge under the frame's
+    bottom, with ``fill`` over 1 its sides out of it too); only the digits wholly in view are kept."""
     h, w = back.shape[:2]
     ph, pw = scene.image.shape[:2]
     src = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
     s = rng.uniform(*fill) * min(h / ph, w / pw)
     a = np.deg2rad(rng.uniform(-tilt_deg, tilt_deg) - lean)   # (a turns the page clockwise on screen)
     rot = np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]], np.float32) * s
-    centre = np.array([w * rng.uniform(0.4, 0.6), h * rng.uniform(0.42, 0.58)], np.float32)
+    centre = np.array([w * rng.uniform(0.4, 0.6), h * (rng.uniform(0.42, 0.58) + lower)], np.float32)
     flat = (src - [pw / 2, ph / 2]) @ rot
     if recline:
         flat = _reclined(flat, recline, w)
@@ -265,7 +268,8 @@ def held_up_page(scene: Scene, back: np.ndarray, rng: np.random.Generator, tilt_
         q = cv2.perspectiveTransform(np.float32([[bx, by], [bx + bw, by], [bx + bw, by + bh], [bx, by + bh]])[None], m)[0]
         x0, y0 = np.floor(q.min(axis=0)).astype(int)
         x1, y1 = np.ceil(q.max(axis=0)).astype(int)
-        boxes.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0), lab))
+        if not lower or (x0 >= 0 and y0 >= 0 and x1 <= w and y1 <= h):
+            boxes.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0), lab))
     return Scene(image, boxes, scene.numbers)
 
 

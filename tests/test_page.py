@@ -11,15 +11,15 @@ from digitcam.synth import wood
 
 
 def _seen(width: float, height: float, recline: float, focal: float, size=(1280, 720), turn: float = 0.0,
-          distance: float = 3.0) -> np.ndarray:
+          distance: float = 3.0, lower: float = 0.0) -> np.ndarray:
     """The image corners (top-left, top-right, bottom-right, bottom-left) of a ``width`` x
     ``height`` rectangle centred before a pinhole camera of ``focal`` px, ``distance`` of its
     widths away, its top leaning ``recline`` degrees away, turned ``turn`` degrees about the
-    camera's axis first."""
+    camera's axis first; ``lower``: moved down by this many of its widths."""
     t, r = np.radians(turn), np.radians(recline)
     flat = np.array([[-width / 2, -height / 2], [width / 2, -height / 2], [width / 2, height / 2], [-width / 2, height / 2]])
     flat = flat @ np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])
-    x, y = flat[:, 0], flat[:, 1] * np.cos(r)
+    x, y = flat[:, 0], flat[:, 1] * np.cos(r) + lower * width
     z = distance * width - flat[:, 1] * np.sin(r)
     return np.stack([size[0] / 2 + focal * x / z, size[1] / 2 + focal * y / z], axis=1)
 
@@ -44,9 +44,32 @@ def test_no_sheet_is_found_where_there_is_none():
     rng = np.random.default_rng(3)
     assert page.find(cv2.cvtColor(wood(720, 1280, rng).astype(np.uint8), cv2.COLOR_BGR2GRAY)) is None
     assert page.find(np.full((480, 640), 230, np.uint8)) is None   # paper filling the frame: no edge to go by
-    # a sheet running off the frame has no fourth side to go by
-    frame = _sheet_on(wood(480, 640, rng).astype(np.uint8), np.array([[100, 80], [560, 80], [600, 480], [60, 480]], float))
-    assert page.find(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)) is None
+    # paper filling the frame but for one side or two: no three sides to go by
+    for corners in ([[-50, 100], [700, 100], [700, 600], [-50, 600]], [[-50, 100], [500, 100], [500, 600], [-50, 600]]):
+        frame = _sheet_on(wood(480, 640, rng).astype(np.uint8), np.array(corners, float))
+        assert page.find(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)) is None
+
+
+@pytest.mark.parametrize("turn", [0.0, 12.0])
+def test_a_sheet_running_off_the_frame_is_found_by_its_three_sides_in_view(turn):
+    """A sheet lying on the desk whose near edge is under the camera: its far corners are found,
+    and face-on its far side is level, its sides upright and its shape a 500 x 700 sheet's
+    (within 3%, for a camera of the focal length assumed), the part of it in view included."""
+    rng = np.random.default_rng(5)
+    corners = _seen(500, 700, 60, focal=page.FOCAL * 1280, turn=turn, lower=0.55)
+    assert corners[2:, 1].min() > 760 and corners[:2, 1].max() < 500   # its near corners out of view
+    frame = _sheet_on(wood(720, 1280, rng).astype(np.uint8), corners)
+    found = page.find(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+    assert found is not None and found.outline is not None
+    assert np.abs(found.corners[:2] - corners[:2]).max() < 4.0, (found.corners.round(1), corners.round(1))
+    warp = page.face_on(found, (1280, 720))
+    assert warp is not None
+    m, (w, h) = warp
+    sheet = cv2.perspectiveTransform(corners[None].astype(np.float32), m)[0]
+    assert abs(sheet[0, 1] - sheet[1, 1]) < 0.01 * w and abs(sheet[0, 0] - sheet[3, 0]) < 0.01 * w
+    assert (sheet[1, 0] - sheet[0, 0]) / (sheet[3, 1] - sheet[0, 1]) == pytest.approx(500 / 700, rel=0.03)
+    seen = cv2.perspectiveTransform(found.outline[None].astype(np.float32), m)[0]
+    assert seen.min() > -2 and seen[:, 0].max() < w + 2 and seen[:, 1].max() < h + 2
 
 
 @pytest.mark.parametrize("recline", [30, 60])

@@ -182,6 +182,17 @@ def test_held_up_frames_are_written_with_a_manifest_that_eval_reads(tmp_path, sm
     with pytest.raises(SystemExit) as e:
         main([str(tmp_path / "bad"), "--recline", "95"])
     assert e.value.code == 2 and "--recline" in capsys.readouterr().err
+    off = tmp_path / "off"           # a larger sheet lower down: its near edge out of view, its digits there unlabelled
+    assert main([str(off), "--data", str(small_npz), "--frames", "2", "--recline", "60", "--lower", "0.3",
+                 "--fill", "0.9,1.05"]) == 0
+    for e in json.loads((off / "manifest.json").read_text()):
+        image = cv2.imread(str(off / e["file"]))
+        assert 0 < len(e["boxes"]) <= 24 and np.median(image[-1, 400:880]) > 180   # the sheet runs off the bottom
+        assert all(0 <= x and 0 <= y and x + w <= 1280 and y + h <= 720 for x, y, w, h, _ in e["boxes"])
+    for bad in (["--fill", "1.2,0.9"], ["--lower", "0.9"]):
+        with pytest.raises(SystemExit) as e:
+            main([str(tmp_path / "bad"), *bad])
+        assert e.value.code == 2 and bad[0] in capsys.readouterr().err
 
 
 def test_the_backdrop_photos_are_the_same_in_every_process():

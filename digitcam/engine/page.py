@@ -10,7 +10,9 @@ The sheet is the largest convex quadrilateral across whose four sides the frame 
 way, as across a sheet's edge (:func:`find`). Its shape as a rectangle, width over height, follows from the perspective of
 its corners (Zhang and He, "Whiteboard scanning and image enhancement", 2007): from the
 camera's focal length where both pairs of sides converge, and from a typical webcam's where one
-pair stays parallel (a sheet tipped about its horizontal axis only).
+pair stays parallel (a sheet tipped about its horizontal axis only). A sheet running off the
+frame, its near edge under a webcam looking down at it, shows three sides (or four, and a
+corner out of view): a rectangle on it follows from them (:func:`_cut`).
 """
 
 from __future__ import annotations
@@ -51,12 +53,14 @@ class Page:
 
     corners: np.ndarray        # (4, 2) float64
     support: float = 1.0       # the least share of any side's points where the frame steps across it
+    outline: np.ndarray | None = None   # a sheet running off the frame: the part of it in view,
+                                        # (n, 2); its corners are then a rectangle on it (see _cut)
 
 
 def _ordered(quad: np.ndarray) -> np.ndarray:
-    """Four points as top-left, top-right, bottom-right, bottom-left (clockwise from the one
-    nearest the image's top-left corner)."""
-    q = quad.reshape(4, 2).astype(np.float64)
+    """A convex polygon's points clockwise on screen from the one nearest the image's top-left
+    corner: for four, top-left, top-right, bottom-right, bottom-left."""
+    q = quad.reshape(-1, 2).astype(np.float64)
     centre = q.mean(axis=0)
     q = q[np.argsort(np.arctan2(q[:, 1] - centre[1], q[:, 0] - centre[0]))]   # clockwise on screen
     start = int(np.argmin(q.sum(axis=1)))
@@ -64,8 +68,9 @@ def _ordered(quad: np.ndarray) -> np.ndarray:
 
 
 def _quads(mask: np.ndarray, min_area: float) -> list[tuple[float, np.ndarray, np.ndarray]]:
-    """Convex four-cornered outlines of a mask's large contours: each one's area, its polygon's
-    corners (ordered) and the contour's points, to fit its sides to (:func:`_fitted`)."""
+    """Convex four-cornered outlines of a mask's large contours (or five-cornered ones along the
+    frame's border: a sheet running off it past one of the frame's corners): each one's area,
+    its polygon's corners (ordered) and the contour's points, to fit its sides to (:func:`_fitted`)."""
     contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
     out = []
     for c in contours:
@@ -76,7 +81,7 @@ def _quads(mask: np.ndarray, min_area: float) -> list[tuple[float, np.ndarray, n
         perimeter = cv2.arcLength(hull, True)
         for eps in (0.01, 0.02, 0.03, 0.05):
             quad = cv2.approxPolyDP(hull, eps * perimeter, True)
-            if len(quad) == 4:
+            if len(quad) == 4 or (len(quad) == 5 and _border_side(quad.reshape(-1, 2), mask.shape[:2])):
                 area = cv2.contourArea(quad)
                 if area >= HULL_SHARE * hull_area:
                     out.append((float(area), _ordered(quad), c.reshape(-1, 2).astype(np.float64)))
@@ -108,21 +113,25 @@ def _fitted(quad: np.ndarray, points: np.ndarray, near: float = 3.0) -> np.ndarr
     """``quad``'s corners where lines fitted to the ``points`` within ``near`` px of each side
     (its middle 80%) meet; None where a side has too few points or two sides do not meet."""
     segments = _segments(quad)
-    if segments is None:
+    lines = None if segments is None else [_line(a, d, length, points, near) for a, d, length in segments]
+    if lines is None or any(line is None for line in lines):
         return None
-    lines = []
-    for a, d, length in segments:
-        t = ((points - a) @ d) / length**2
-        dist = np.abs((points[:, 0] - a[0]) * d[1] - (points[:, 1] - a[1]) * d[0]) / length
-        on = points[(dist <= near) & (t > 0.1) & (t < 0.9)]
-        if len(on) < 5:
-            return None
-        vx, vy, x0, y0 = cv2.fitLine(on.astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01).ravel()
-        lines.append((x0, y0, x0 + vx, y0 + vy))
     corners = _corners(lines)
     if corners is None or np.abs(corners - quad).max() > 0.1 * np.ptp(quad, axis=0).max():
         return None
     return corners
+
+
+def _line(a: np.ndarray, d: np.ndarray, length: float, points: np.ndarray, near: float = 3.0) -> tuple | None:
+    """The line (x0, y0, x1, y1) fitted to the ``points`` within ``near`` px of the side from
+    ``a`` along ``d`` (its middle 80%); None where they are too few."""
+    t = ((points - a) @ d) / length**2
+    dist = np.abs((points[:, 0] - a[0]) * d[1] - (points[:, 1] - a[1]) * d[0]) / length
+    on = points[(dist <= near) & (t > 0.1) & (t < 0.9)]
+    if len(on) < 5:
+        return None
+    vx, vy, x0, y0 = cv2.fitLine(on.astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01).ravel()
+    return (x0, y0, x0 + vx, y0 + vy)
 
 
 def _corners(lines: list[tuple[float, float, float, float]]) -> np.ndarray | None:
@@ -153,14 +162,83 @@ def _on_edges(edge: np.ndarray, a: np.ndarray, b: np.ndarray, n: int) -> np.ndar
     return edge[_pixels(a[..., None, :] + t * (b - a)[..., None, :], edge.shape)].mean(axis=-1)
 
 
-def _border_side(quad: np.ndarray, shape: tuple[int, int]) -> bool:
+def _along_border(polygon: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Which sides of a polygon (side k from point k to k + 1) lie along the frame's border: their
+    middle does, or both their ends do (an outline cut short across a corner of the frame)."""
     h, w = shape
-    margin = BORDER * max(h, w)
-    for a, b in zip(quad, np.roll(quad, -1, axis=0)):
-        mid = (a + b) / 2
-        if min(mid[0], mid[1], w - 1 - mid[0], h - 1 - mid[1]) < margin:
-            return True
-    return False
+    near = lambda p: np.minimum.reduce([p[:, 0], p[:, 1], w - 1 - p[:, 0], h - 1 - p[:, 1]]) < BORDER * max(h, w)  # noqa: E731
+    after = np.roll(polygon, -1, axis=0)
+    return near((polygon + after) / 2) | (near(polygon) & near(after))
+
+
+def _border_side(quad: np.ndarray, shape: tuple[int, int]) -> bool:
+    return bool(_along_border(quad, shape).any())
+
+
+def _cut(polygon: np.ndarray, points: np.ndarray, grads: list[tuple[np.ndarray, np.ndarray]],
+         shape: tuple[int, int]) -> Page | None:
+    """A sheet running off the frame, three of its sides in view or four and a corner out of it,
+    the rest of its outline along the frame's border: a webcam looking down at a sheet whose
+    near edge is under it. Three sides are more easily found by chance than four (a band of a
+    page of writing bounded by its lines), so the frame must rise into the sheet across each for
+    SIDE_SUPPORT of its length: paper brighter than the desk. Its corners are then where its
+    four sides meet, or those of a rectangle on it (:func:`_rectangle`); its outline the part in
+    view. None where the sides are not three or four in a row, do not step so, or make no
+    rectangle."""
+    n = len(polygon)
+    border = _along_border(polygon, shape)
+    inner = np.count_nonzero(~border)
+    first = [k for k in range(n) if not any(border[(k + j) % n] for j in range(inner))]
+    if inner not in (3, 4) or not first or (inner == 4 and n != 5):
+        return None
+    box = cv2.minAreaRect(polygon.astype(np.float32))[1]
+    if max(box) > MAX_ELONGATION * max(min(box), 1e-9):
+        return None
+    ends = np.array([polygon[(first[0] + j) % n] for j in range(inner + 1)])
+    segments = _segments(ends)
+    if segments is None:
+        return None
+    segments = segments[:inner]
+    support = _stepping(segments, grads, brighter=True)
+    if support < SIDE_SUPPORT:   # (moving the sides onto edges near them, as for four, found no more sheets)
+        return None
+    lines = [_line(a, d, length, points) for a, d, length in segments]
+    lines = [line if line is not None else (a[0], a[1], a[0] + d[0], a[1] + d[1])
+             for line, (a, d, _) in zip(lines, segments)]
+    # four sides in view, a corner beyond the frame: where they meet; three: a rectangle on the sheet
+    rect = _rectangle(lines, list(ends), shape) if inner == 3 else _corners(lines)
+    if rect is None or not cv2.isContourConvex(rect.astype(np.float32)):
+        return None
+    return Page(_ordered(rect), support, polygon)
+
+
+def _rectangle(lines: list[tuple], ends: list[np.ndarray], shape: tuple[int, int]) -> np.ndarray | None:
+    """Four corners of a rectangle on a sheet of which three sides show (``lines``, each through
+    two points: a side, the far side, the other side; ``ends``: the first side's near end, the
+    far corners, the other side's near end). The sides meet at one vanishing point; the far
+    side's, along the far side, is where its direction is square to theirs in space (for a
+    camera of focal length FOCAL, looking at the frame's centre). The fourth side is the line
+    through that vanishing point and the near end closer to the far side: parallel to the far
+    side on the sheet. None where they make no convex quadrilateral."""
+    h, w = shape
+    centre = np.array([w / 2.0, h / 2.0])
+    hom = lambda p: np.array([p[0] - centre[0], p[1] - centre[1], 1.0])  # noqa: E731
+    one, far, other = (np.cross(hom(ln[:2]), hom(ln[2:])) for ln in lines)
+    focal = FOCAL * max(h, w)
+    sides_vanish = np.cross(one, other)
+    square = sides_vanish * np.array([1.0 / focal**2, 1.0 / focal**2, 1.0])   # directions square to the sides'
+    far_vanish = np.cross(far, square)
+    dist = lambda p: abs(hom(p) @ far) / max(np.hypot(far[0], far[1]), 1e-12)  # noqa: E731
+    near_end = ends[0] if dist(ends[0]) <= dist(ends[3]) else ends[3]
+    near = np.cross(far_vanish, hom(near_end))
+    corners = [np.cross(one, far), np.cross(far, other), np.cross(other, near), np.cross(near, one)]
+    if any(abs(c[2]) < 1e-9 for c in corners):
+        return None
+    quad = np.array([c[:2] / c[2] for c in corners]) + centre
+    if not np.all(np.isfinite(quad)) or not cv2.isContourConvex(quad.astype(np.float32)) \
+            or cv2.contourArea(quad.astype(np.float32)) < 64:
+        return None
+    return quad
 
 
 def _support(quad: np.ndarray, grads: list[tuple[np.ndarray, np.ndarray]]) -> float:
@@ -175,8 +253,15 @@ def _support(quad: np.ndarray, grads: list[tuple[np.ndarray, np.ndarray]]) -> fl
     if _border_side(quad, (h, w)):
         return 0.0
     segments = _segments(quad)
-    if segments is None:
-        return 0.0
+    return 0.0 if segments is None else _stepping(segments, grads)
+
+
+def _stepping(segments: list[tuple[np.ndarray, np.ndarray, float]], grads: list[tuple[np.ndarray, np.ndarray]],
+              brighter: bool = False) -> float:
+    """The least share, over ``segments`` (start, direction, length; clockwise on screen), of
+    their points where the image steps across them the same way (see :func:`_support`);
+    ``brighter``: where it rises into the polygon (paper brighter than the desk), only."""
+    h, w = grads[0][0].shape
     least = 1.0
     offsets = np.arange(-2.0, 3.0)
     for a, d, length in segments:
@@ -191,7 +276,7 @@ def _support(quad: np.ndarray, grads: list[tuple[np.ndarray, np.ndarray]]) -> fl
             rises |= up & ~down
             falls |= down & ~up
             lines |= up & down
-        least = min(least, float(max(rises.mean(), falls.mean(), lines.mean())))
+        least = min(least, float(rises.mean() if brighter else max(rises.mean(), falls.mean(), lines.mean())))
     return least
 
 
@@ -271,8 +356,13 @@ def find(gray: np.ndarray, color: np.ndarray | None = None) -> Page | None:
         quads += [(a, q, pts, True) for a, q, pts in _quads(cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)), min_area)]
     shape = small.shape[:2]
     for rank, (_, polygon, points, on_ridge) in enumerate(sorted(quads, key=lambda q: -q[0])):
-        if _border_side(polygon, shape) or _elongation(polygon) > MAX_ELONGATION:
-            continue   # (a sheet running off the frame, or the frame itself; a band of writing, a plank)
+        if _border_side(polygon, shape):   # a sheet running off the frame (or the frame itself)
+            cut = _cut(polygon, points, grads, shape)
+            if cut is not None:
+                return Page(cut.corners / f, cut.support, cut.outline / f)
+            continue
+        if _elongation(polygon) > MAX_ELONGATION:
+            continue   # (a band of writing, a plank)
         quad = _fitted(polygon, points)
         fitted = quad is not None and on_ridge
         quad = polygon if quad is None else quad
@@ -341,10 +431,17 @@ def face_on(page: Page, size: tuple[int, int]) -> tuple[np.ndarray, tuple[int, i
     # direction of the sheet loses the pixels it has (a sheet lying on the desk, turned a quarter)
     width = max(top, bottom, ratio * max(left, right))
     height = width / ratio
-    s = min(1.0, np.sqrt(MAX_PIXELS / max(width * height, 1.0)))
-    w, h = max(8, int(round(width * s))), max(8, int(round(height * s)))
-    m = cv2.getPerspectiveTransform(c.astype(np.float32), np.float32([[0, 0], [w, 0], [w, h], [0, h]]))
-    return m, (w, h)
+    rect = lambda x0, y0, x1, y1: np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])  # noqa: E731
+    x0, y0, x1, y1 = 0.0, 0.0, width, height
+    if page.outline is not None:   # the rest of the sheet in view, up to its own size again each way
+        seen = cv2.perspectiveTransform(page.outline.astype(np.float64)[None],
+                                        cv2.getPerspectiveTransform(c.astype(np.float32), rect(0, 0, width, height)))[0]
+        x0, y0 = max(-width, min(0.0, float(seen[:, 0].min()))), max(-height, min(0.0, float(seen[:, 1].min())))
+        x1, y1 = min(2 * width, max(width, float(seen[:, 0].max()))), min(2 * height, max(height, float(seen[:, 1].max())))
+    s = min(1.0, np.sqrt(MAX_PIXELS / max((x1 - x0) * (y1 - y0), 1.0)))
+    w, h = max(8, int(round((x1 - x0) * s))), max(8, int(round((y1 - y0) * s)))
+    sheet = rect(0, 0, w, h) if page.outline is None else rect(-x0 * s, -y0 * s, (width - x0) * s, (height - y0) * s)
+    return cv2.getPerspectiveTransform(c.astype(np.float32), sheet), (w, h)
 
 
 def box_back(box: tuple[int, int, int, int], m: np.ndarray) -> tuple[int, int, int, int]:
