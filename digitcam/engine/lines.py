@@ -17,7 +17,7 @@ From each end of such a side a line turns off, to the same side at both ends, fo
 ``CORNER`` of its length, within ``FAN`` degrees of square (perspective opens and closes a box's
 corners); a 1 standing on a ruled line, or between two, meets lines running off both ways, and a
 1 on whose foot an underline ends has a corner at one end only: they stay (thirtieth session:
-sheets of one boxed digit lying on the desk, 40 frames, 20 false digits -> 1, recall the same).
+sheets of one boxed digit lying on the desk, 40 frames, 20 false digits -> 2, recall the same).
 
 Measured on every digit the engine reads in the dev set and on 115 digit-free photographs
 (docs/history.md, eighteenth session): of the dev set's read digits, no true 1 scores over 0.27
@@ -84,8 +84,8 @@ def run_on(gray: np.ndarray, strokes: Strokes, hyp: Hypothesis) -> float:
 def _bar(gray: np.ndarray, strokes: Strokes, hyp: Hypothesis) -> tuple | None:
     """A straight stroke's centre (frame pixels), axis and the direction across it, the ends'
     places along the axis from the centre (past all but 2% of its ink, and its last pixels), its
-    length, its width and its contrast with its paper;
-    None for a stroke that is not straight, a piece of a split region, or too faint."""
+    length, its width and its contrast with its paper; None for a stroke that is not straight, a
+    piece of a split region, or too faint (a stroke too short to sample past reads 0 in :func:`_runs`)."""
     if hyp.parent >= 0:
         return None
     x, y, w, h = hyp.box
@@ -105,7 +105,7 @@ def _bar(gray: np.ndarray, strokes: Strokes, hyp: Hypothesis) -> tuple | None:
     t0, t1 = (float(v) for v in np.percentile(t, [2, 98]))
     length = max(t1 - t0, 1.0)
     contrast = float(np.median(np.abs(strokes.background[ys + y, xs + x].astype(np.float32) - gray[ys + y, xs + x])))
-    if contrast < 1 or length < 4:
+    if contrast < 1:
         return None
     return (np.array([xs.mean() + x, ys.mean() + y]), along, across, (t0, t1, float(t.min()), float(t.max())),
             length, len(xs) / length, contrast)
