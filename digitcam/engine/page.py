@@ -175,8 +175,8 @@ def _border_side(quad: np.ndarray, shape: tuple[int, int]) -> bool:
     return bool(_along_border(quad, shape).any())
 
 
-def _cut(polygon: np.ndarray, points: np.ndarray, grads: list[tuple[np.ndarray, np.ndarray]],
-         shape: tuple[int, int]) -> Page | None:
+def _cut(polygon: np.ndarray, border: np.ndarray, points: np.ndarray,
+         grads: list[tuple[np.ndarray, np.ndarray]], shape: tuple[int, int]) -> Page | None:
     """A sheet running off the frame, three of its sides in view or four and a corner out of it,
     the rest of its outline along the frame's border: a webcam looking down at a sheet whose
     near edge is under it. Three sides are more easily found by chance than four (a band of a
@@ -184,9 +184,8 @@ def _cut(polygon: np.ndarray, points: np.ndarray, grads: list[tuple[np.ndarray, 
     SIDE_SUPPORT of its length: paper brighter than the desk. Its corners are then where its
     four sides meet, or those of a rectangle on it (:func:`_rectangle`); its outline the part in
     view. None where the sides are not three or four in a row, do not step so, or make no
-    rectangle."""
+    rectangle. ``border``: which of the polygon's sides lie along the frame's (:func:`_along_border`)."""
     n = len(polygon)
-    border = _along_border(polygon, shape)
     inner = np.count_nonzero(~border)
     first = [k for k in range(n) if not any(border[(k + j) % n] for j in range(inner))]
     if inner not in (3, 4) or not first or (inner == 4 and n != 5):
@@ -356,8 +355,9 @@ def find(gray: np.ndarray, color: np.ndarray | None = None) -> Page | None:
         quads += [(a, q, pts, True) for a, q, pts in _quads(cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)), min_area)]
     shape = small.shape[:2]
     for rank, (_, polygon, points, on_ridge) in enumerate(sorted(quads, key=lambda q: -q[0])):
-        if _border_side(polygon, shape):   # a sheet running off the frame (or the frame itself)
-            cut = _cut(polygon, points, grads, shape)
+        border = _along_border(polygon, shape)
+        if border.any():   # a sheet running off the frame (or the frame itself)
+            cut = _cut(polygon, border, points, grads, shape)
             if cut is not None:
                 return Page(cut.corners / f, cut.support, cut.outline / f)
             continue
