@@ -243,6 +243,7 @@ def evaluate(
     labels: Annotated[Optional[Path], typer.Option("--labels", help="Evaluate the whole engine on labelled photos instead (manifest.json layout): F1 per kind of scene and per photo.")] = None,
     negatives: Annotated[Optional[Path], typer.Option("--negatives", help="Also count false digits on a folder of digit-free photos (make one with: python -m digitcam.train.negatives DIR).")] = None,
     turn: Annotated[Rotation, typer.Option("--turn", help="With --labels: turn every photo (and its boxes) this many degrees counter-clockwise first, to measure reading turned pages.")] = Rotation.r0,
+    tilt: Annotated[float, typer.Option("--tilt", help="With --labels: then turn every photo this many degrees counter-clockwise within its own frame, -45 to 45, as a camera turned against the page sees it (the corners filled with the photo's border colour), to measure reading leaning pages; only the digits wholly in view count.")] = 0.0,
     rotation: Annotated[Rotation, typer.Option("--rotation", help="Degrees clockwise to turn each photo before reading it, or auto (as scan does by default).")] = Rotation.auto,
     resize: Annotated[float, typer.Option("--resize", help="With --labels or --negatives: make every photo (and its boxes) this many times its size first, 0.1 to 4, to measure how steady the reading is from one camera to another.")] = 1.0,
     blur: Annotated[float, typer.Option("--blur", help="With --labels or --negatives: blur every photo first (after --resize) as an out-of-focus camera would: a Gaussian of this many pixels, 0 to 10.")] = 0.0,
@@ -261,7 +262,7 @@ def evaluate(
 
     Example: digitcam eval --labels ../shared/realdigits/manifest.json --negatives ./negatives
 
-    How steady the reading is: add --resize 0.9 (each photo 10% smaller), --turn 90, or a worse
+    How steady the reading is: add --resize 0.9 (each photo 10% smaller), --turn 90, --tilt 15, or a worse
     camera's frames: --blur 1 --jpeg 60, or a page moving in front of it: --motion 5 --jpeg 60.
     """
     from rich.table import Table
@@ -279,6 +280,8 @@ def evaluate(
         raise DigitcamError(f"--blur takes a Gaussian's sigma from 0 to 10 pixels (got {blur:g}); 0 reads the photos as they are", exit_code=2)
     if not 0 <= jpeg <= 100:
         raise DigitcamError(f"--jpeg takes a JPEG quality from 1 to 100 (got {jpeg}); 0 reads the photos as they are", exit_code=2)
+    if not -45.0 <= tilt <= 45.0:
+        raise DigitcamError(f"--tilt takes degrees from -45 to 45 (got {tilt:g}); for a quarter turn use --turn", exit_code=2)
     if not 0.0 <= motion <= 30.0:
         raise DigitcamError(f"--motion takes a smear's length from 0 to 30 pixels (got {motion:g}); 0 reads the photos as they are", exit_code=2)
     if labels is not None or negatives is not None:
@@ -289,7 +292,7 @@ def evaluate(
                                  printed=printed)
         recognizer.head = head
         rep: dict = {"model": str(recognizer.classifier.path), "head": head, "resize": resize, "blur": blur, "jpeg": jpeg,
-                     "motion": motion, "printed": str(recognizer.printed.path) if recognizer.printed is not None else None}
+                     "motion": motion, "tilt": tilt, "printed": str(recognizer.printed.path) if recognizer.printed is not None else None}
         with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as progress:
             if labels is not None:
                 task = progress.add_task("labelled photos", total=None)
@@ -297,7 +300,7 @@ def evaluate(
                     raise DigitcamError("--turn takes 0, 90, 180 or 270", exit_code=2)
                 rep.update(evaluate_photos(recognizer, labels, lambda n, t: progress.update(task, completed=n, total=t),
                                            turn=int(turn.value), resize=resize, blur=blur, jpeg=jpeg,
-                                           motion=motion).to_dict())
+                                           motion=motion, tilt=tilt).to_dict())
             if negatives is not None:
                 task = progress.add_task("digit-free photos", total=None)
                 rep["negatives"] = evaluate_negatives(recognizer, negatives, lambda n, t: progress.update(task, completed=n, total=t),

@@ -216,10 +216,32 @@ def motion_angle(n: int) -> float:
     return float((n * 0.6180339887) % 1.0 * np.pi)
 
 
+def tilted(image: np.ndarray, truth: np.ndarray, labels: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``image`` turned ``degrees`` counter-clockwise within its own frame, as a camera turned
+    against the page sees it (the corners it no longer shows filled with the median colour of the
+    photo's border), its ``truth`` boxes (x, y, w, h) as the upright bounds of the turned ones,
+    and its ``labels`` with -1 (counted neither way) for the digits no longer wholly in view."""
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), degrees, 1.0)
+    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]]).reshape(2 * (w + h), -1)
+    fill = tuple(float(v) for v in np.median(border, axis=0))
+    turned = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+    boxes, kept = [], labels.copy()
+    for k, (x, y, bw, bh) in enumerate(truth):
+        corners = np.array([[x, y, 1], [x + bw, y, 1], [x, y + bh, 1], [x + bw, y + bh, 1]], np.float64) @ m.T
+        (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
+        if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
+            kept[k] = -1
+        boxes.append((x0, y0, x1 - x0, y1 - y0))
+    return turned, np.array(boxes, np.float64).reshape(-1, 4), kept
+
+
 def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None, turn: int = 0,
-                    resize: float = 1.0, blur: float = 0.0, jpeg: int = 0, motion: float = 0.0) -> PhotoReport:
+                    resize: float = 1.0, blur: float = 0.0, jpeg: int = 0, motion: float = 0.0,
+                    tilt: float = 0.0) -> PhotoReport:
     """The engine on labelled photos; ``turn``: each photo and its boxes turned that many degrees
-    counter-clockwise first (a page that came in sideways or upside down); ``resize``: each made
+    counter-clockwise first (a page that came in sideways or upside down); ``tilt``: then turned
+    that many degrees within its own frame (:func:`tilted`: a camera turned against the page); ``resize``: each made
     that many times its size first (how steady the reading is from one camera to another);
     ``blur``, ``jpeg``, ``motion``: each then made as a worse camera would (:func:`worse_camera`;
     photo ``n`` smeared along :func:`motion_angle`)."""
@@ -241,6 +263,8 @@ def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None, turn:
             h0, w0 = image.shape[:2]
             truth = np.array([box_turned(tuple(b), cw, w0, h0) for b in truth], np.float64).reshape(-1, 4)
             image = rotate(image, cw)
+        if tilt:
+            image, truth, labels = tilted(image, truth, labels, tilt)
         if resize != 1.0:
             h0, w0 = image.shape[:2]
             image = resized(image, resize)

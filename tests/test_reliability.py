@@ -507,6 +507,38 @@ def test_eval_reads_labelled_photos_resized_with_their_boxes(tmp_path, mnist_sam
     assert_one_line_error(run_cli("eval", "--labels", str(tmp_path / "m.json"), "--resize", "0"), 2, "--resize")
 
 
+def test_eval_reads_labelled_photos_tilted_within_their_frame(tmp_path, mnist_sample):
+    """--tilt: each photo turned within its own frame, as a camera turned against the page sees
+    it; its boxes turn with it, and a digit the frame no longer holds whole counts neither way."""
+    import json
+
+    from digitcam.evaluate import tilted
+    from digitcam.synth import render_scene
+
+    x, y = mnist_sample
+    scene = render_scene(x[:6], y[:6], np.random.default_rng(4), size=(480, 640), count=6, height=(50, 60))
+    truth = np.array([b[:4] for b in scene.boxes], float)
+    labels = np.array([b[4] for b in scene.boxes])
+    image, boxes, kept = tilted(scene.image, np.vstack([truth, [[2, 2, 40, 40]]]), np.r_[labels, 7], 20.0)
+    inside = kept[:-1] >= 0   # (a digit near the page's corner turns out of view too)
+    assert image.shape == scene.image.shape and kept[-1] == -1 and inside.sum() >= 4
+    assert (kept[:-1][inside] == labels[inside]).all()
+    centres = truth[:, :2] + truth[:, 2:] / 2
+    m = cv2.getRotationMatrix2D((320, 240), 20.0, 1.0)
+    assert np.allclose(boxes[:-1, :2] + boxes[:-1, 2:] / 2, np.c_[centres, np.ones(6)] @ m.T, atol=1)
+    assert (boxes[:-1, 2:] > truth[:, 2:]).all()   # (the upright bounds of the turned boxes)
+    cv2.imwrite(str(tmp_path / "page.png"), scene.image)
+    (tmp_path / "m.json").write_text(json.dumps([{"file": "page.png", "kind": "photo_paper",
+                                                   "boxes": [[int(v) for v in b[:4]] + [int(b[4])] for b in scene.boxes]}]))
+    proc = run_cli("eval", "--labels", str(tmp_path / "m.json"), "--tilt", "20", "--json", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    rep = json.loads(proc.stdout)
+    read = rep["per_image"][0]
+    assert rep["tilt"] == 20.0 and read["digits"] == inside.sum() and read["correct"] >= read["digits"] - 1
+    assert read["false_positives"] == 0
+    assert_one_line_error(run_cli("eval", "--labels", str(tmp_path / "m.json"), "--tilt", "60"), 2, "--tilt")
+
+
 def test_eval_takes_a_labelled_box_of_no_size_without_a_traceback(tmp_path, mnist_sample):
     """A manifest's box may be degenerate (0 x 0, a digit cut off by the frame's edge): it is
     scored like any other box (a miss), and its crop is blank, not a crash."""

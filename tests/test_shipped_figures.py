@@ -16,6 +16,15 @@ from conftest import FULL_MNIST, ROOT, run_cli
 PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 
 # measured with the shipped model (README, "Figures"); floors a little under the measurement.
+# Thirty-first session (2026-12-08): where nearest neighbours agree on no lean, every near pair of
+# digits votes (engine.tilt.measure_pairs), and a levelled reading keeps only what it reads inside
+# the frame. Photos F1 0.958 -> 0.959 (a photo of six digits read levelled by its pairs reads its
+# sixth), precision 0.973, recall 0.943 -> 0.945; photo_paper 0.977 -> 0.979, the other kinds as
+# before; false digits 0.24 per photo, 0.49 per painted-out photo, 0.00 per digit-free photo; turned
+# 0.948 / 0.943 / 0.937 -> 0.949 / 0.944 / 0.937; turned within the frame by 15 and 30 degrees
+# (eval --tilt, new) 0.905 -> 0.924 and 0.870 -> 0.880. Floors raised: F1 0.955 -> 0.956, recall
+# 0.941 -> 0.942, photo_paper 0.975 -> 0.977, turned 0.943 / 0.94 / 0.933 -> 0.945 / 0.941 /
+# 0.935; tilted floors new; the others stay.
 # Twenty-eighth session (2026-12-07): a flat region of dark ink is also read stretched taller,
 # its context alike (engine.crops.FLAT), and counts where it reads at 0.97 or more
 # (engine.select.FLAT_SURE): the webcam frames' 0 lying flat on the desk reads. Photos F1 0.957 ->
@@ -136,8 +145,8 @@ PHOTOS = ROOT.parent / "shared" / "realdigits" / "manifest.json"
 # both model heads decide together, digits inside words of letters are dropped, leaning rules are
 # removed, 0, 1 and 8 no longer turn a photo of coins, the prefilter refitted.)
 MNIST_TEST = 0.996
-OVERALL = {"f1": 0.955, "precision": 0.97, "recall": 0.941}
-PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.944, "photo_paper": 0.975, "webcam": 0.99, "whiteboard": 0.78}
+OVERALL = {"f1": 0.956, "precision": 0.97, "recall": 0.942}
+PER_KIND_F1 = {"canvas": 0.99, "cluttered": 0.944, "photo_paper": 0.977, "webcam": 0.99, "whiteboard": 0.78}
 MAX_FALSE_PER_IMAGE = 0.25
 MAX_FALSE_PER_PAINTED_OUT_PHOTO = 0.52
 MAX_FALSE_PER_NEGATIVE_PHOTO = 0.05
@@ -185,7 +194,7 @@ def test_engine_on_the_labelled_real_photos(negatives):
 # and 0.922 against 0.943 in the seventeenth, 0.938, 0.934 and 0.927 against 0.948 in the
 # nineteenth, 0.946, 0.943 and 0.936 against 0.956 in the twenty-fifth: floors raised; 0.947, 0.943
 # and 0.937 against 0.957 in the twenty-sixth: floors stay)
-TURNED_F1 = {90: 0.943, 180: 0.94, 270: 0.933}
+TURNED_F1 = {90: 0.945, 180: 0.941, 270: 0.935}
 
 
 @pytest.mark.skipif(not PHOTOS.exists(), reason="labelled photos not at ../shared/realdigits")
@@ -195,6 +204,21 @@ def test_turned_photos_are_read_upright(turn):
     assert proc.returncode == 0, proc.stderr
     r = json.loads(proc.stdout)
     assert r["f1"] >= TURNED_F1[turn], (turn, r["f1"])
+
+
+# the dev photos turned within their own frame (a camera turned against the page; eval --tilt; only
+# the digits wholly in view count): measured 0.924 and 0.880 at 15 and 30 degrees in the
+# thirty-first session (0.905 and 0.870 where only nearest neighbours measured the lean)
+TILTED_F1 = {15: 0.92, 30: 0.875}
+
+
+@pytest.mark.skipif(not PHOTOS.exists(), reason="labelled photos not at ../shared/realdigits")
+@pytest.mark.parametrize("tilt", sorted(TILTED_F1))
+def test_photos_tilted_in_the_frame_are_read_levelled(tilt):
+    proc = run_cli("eval", "--labels", str(PHOTOS), "--tilt", str(tilt), "--json", timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout)
+    assert r["f1"] >= TILTED_F1[tilt], (tilt, r["f1"])
 
 
 GATE_SKIPS_NEGATIVES = 10   # of the 22 digit-free images of digitcam.train.negatives (measured 11)

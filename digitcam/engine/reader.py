@@ -421,11 +421,15 @@ class Recognizer:
         if self.marks and dets:
             mark = marks_stage.marks(np.array([d.box for d in dets]))
             dets = [d for d, s in zip(dets, mark) if not s]
+        unmap = None if level is None else page_stage.box_back if np.shape(level) == (3, 3) else tilt_stage.box_back
+        if unmap is not None:
+            # a levelled (or face-on) image is a canvas larger than the frame, its corners the frame's
+            # edges repeated: what it reads there, outside the frame, is streaks
+            dets = [d for d in dets if _centre_inside(unmap(d.box, level), width, height)]
         result.detections, result.numbers = grouping.read(dets)
-        if level is not None:
+        if unmap is not None:
             from dataclasses import replace
 
-            unmap = page_stage.box_back if np.shape(level) == (3, 3) else tilt_stage.box_back
             back = lambda b: _clip(unmap(b, level), width, height)  # noqa: E731
             result.detections = [replace(d, box=back(d.box)) for d in result.detections]
             result.numbers = [replace(n, box=back(n.box)) for n in result.numbers]
@@ -462,6 +466,11 @@ def _turned_back(result: Result, turn: int, width: int, height: int) -> Result:
     out.detections = [replace(d, box=back(d.box)) for d in result.detections]
     out.numbers = [replace(n, box=back(n.box)) for n in result.numbers]
     return out
+
+
+def _centre_inside(box: tuple[int, int, int, int], width: int, height: int) -> bool:
+    x, y, w, h = box
+    return 0 <= x + w / 2 < width and 0 <= y + h / 2 < height
 
 
 def _clip(box: tuple[int, int, int, int], width: int, height: int) -> tuple[int, int, int, int]:
