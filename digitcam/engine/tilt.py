@@ -159,22 +159,26 @@ RULE_MOST = 0.5      # ... and of more than this share of the steep lines found:
 def lean_to_level(boxes: np.ndarray, density: np.ndarray | None = None) -> tuple[float, bool]:
     """The lean worth levelling (degrees), and whether it is the rules' rather than the digits'.
 
-    The digits' where they are enough and agree to measure one: by nearest neighbours
-    (:func:`measure`), else by every near pair (:func:`measure_pairs`); where they are not, that
-    of the page's rules in ``density`` (see :func:`lean_of_rules`), if given; else 0.0.
+    The digits' where their nearest neighbours agree on one (:func:`measure`); else that of the
+    page's rules in ``density`` (see :func:`lean_of_rules`), if given and steep enough to glue the
+    rows, else that of every near pair of digits (:func:`measure_pairs`), where enough agree; else 0.0.
+    The rules' lean needs no confirmation where the pairs' agrees with it (within BIN).
     A reading levelled by the rules' lean is kept only where its digits confirm it
     (:func:`confirmed`): a digit-free photo's lines lean too, and a levelled reading of a
     few false digits is surer than none."""
     lean = measure(boxes)
-    if not _clear(lean):   # too few nearest neighbours agree: every near pair votes
-        lean = measure_pairs(boxes)
-        lean = lean if lean.agreement >= PAIR_AGREEMENT else Lean(0.0, 0, 0.0)
     if _clear(lean):
         return (lean.degrees if abs(lean.degrees) >= MIN_TILT else 0.0), False
-    if density is None:
-        return 0.0, False
-    rules = lean_of_rules(density)
-    return rules, bool(rules)
+    pairs = measure_pairs(boxes)   # too few nearest neighbours agree: every near pair votes
+    pairs = pairs if pairs.agreement >= PAIR_AGREEMENT and _clear(pairs) else None
+    rules = 0.0 if density is None else lean_of_rules(density)
+    if rules:
+        # a page whose rules lean past the rule search glues its rows: the rules measure its lean
+        # finer than the few digits read, and where those agree, they confirm it already
+        return rules, pairs is None or abs(fold(pairs.degrees - rules)) > BIN
+    if pairs is not None:
+        return (pairs.degrees if abs(pairs.degrees) >= MIN_TILT else 0.0), False
+    return 0.0, False
 
 
 def confirmed(after: np.ndarray) -> bool:
