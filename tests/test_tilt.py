@@ -357,6 +357,23 @@ def test_the_digits_lean_comes_before_the_rules(monkeypatch):
     assert lean_to_level(row[:1], None) == (0.0, False)
 
 
+def test_rules_leaning_past_the_rule_search_come_before_the_pairs_which_confirm_them(monkeypatch):
+    """A ruled page leaning past the rule search glues its rows: the few digits read give a rougher
+    lean than its rules. Where the pairs agree with the rules, that confirms them; where they do
+    not, the rules' lean must be confirmed by the levelled reading, as before."""
+    import digitcam.engine.tilt as tilt
+
+    density = np.zeros((181, 321), np.int32)
+    row = jittered_row(-23.0)
+    assert abs(measure_pairs(row).degrees + 23.0) < 2.5 and not tilt._clear(measure(row))
+    monkeypatch.setattr(tilt, "lean_of_rules", lambda density: -25.0)
+    assert lean_to_level(row, density) == (-25.0, False)
+    monkeypatch.setattr(tilt, "lean_of_rules", lambda density: 15.0)
+    assert lean_to_level(row, density) == (15.0, True)
+    monkeypatch.setattr(tilt, "lean_of_rules", lambda density: 0.0)
+    assert abs(lean_to_level(row, density)[0] + 23.0) < 2.5
+
+
 def test_a_reading_levelled_by_the_rules_is_kept_where_its_digits_confirm_it():
     """Digits on level lines confirm the rules' lean, a sudoku's too (its digits stand a cell
     apart); a few scattered digits, all that a digit-free photo's lines give levelled, do not,
