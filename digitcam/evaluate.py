@@ -241,8 +241,9 @@ def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None, turn:
                     tilt: float = 0.0) -> PhotoReport:
     """The engine on labelled photos; ``turn``: each photo and its boxes turned that many degrees
     counter-clockwise first (a page that came in sideways or upside down); ``tilt``: then turned
-    that many degrees within its own frame (:func:`tilted`: a camera turned against the page); ``resize``: each made
-    that many times its size first (how steady the reading is from one camera to another);
+    that many degrees within its own frame (:func:`tilted`: a camera turned against the page);
+    ``resize``: each made that many times its size first (how steady the reading is from one
+    camera to another);
     ``blur``, ``jpeg``, ``motion``: each then made as a worse camera would (:func:`worse_camera`;
     photo ``n`` smeared along :func:`motion_angle`)."""
     from digitcam.images import read_image

@@ -56,16 +56,21 @@ class Lean:
     agreement: float
 
 
+def _apart(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each box's size (its longer side), and from the centre of box ``i`` to that of box ``j``
+    the vector ``d[i, j]`` and its length ``dist[i, j]``."""
+    centres = boxes[:, :2] + boxes[:, 2:] / 2
+    d = centres[None, :, :] - centres[:, None, :]
+    return np.maximum(boxes[:, 2], boxes[:, 3]), d, np.hypot(d[..., 0], d[..., 1])
+
+
 def measure(boxes: np.ndarray, reach: float = NEIGHBOUR) -> Lean:
     """The lean of the lines that the digit-like ``boxes`` (x, y, w, h) sit on; a neighbour is
     nearer than ``reach`` region sizes."""
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
     if len(boxes) < 2:
         return Lean(0.0, 0, 0.0)
-    centres = boxes[:, :2] + boxes[:, 2:] / 2
-    size = np.maximum(boxes[:, 2], boxes[:, 3])
-    d = centres[None, :, :] - centres[:, None, :]
-    dist = np.hypot(d[..., 0], d[..., 1])
+    size, d, dist = _apart(boxes)
     np.fill_diagonal(dist, np.inf)
     nearest = dist.argmin(axis=1)
     ok = dist[np.arange(len(boxes)), nearest] < reach * np.maximum(size, size[nearest])
@@ -94,7 +99,7 @@ PAIR_AGREEMENT = 0.3  # the pairs' mean vote for the lean needed to take it (MIN
                     # Boxes strewn at random (500 sets of 4-40): 0.21 at the median, 0.33 at the 90th
                     # percentile; 0.3 takes 14% of them (0.2, AGREEMENT: 56%). A row alone gives 0.6-1.0,
                     # a page of several rows 0.30-0.47 (the dev photos turned 15 and 30 degrees); 4 of the
-                    # 204 digit-free photos give a lean at 0.23-0.49, 2 of them under 0.3
+                    # 204 digit-free photos give one (0.23-0.49), and the 2 under 0.3 are read as they are
 
 
 def measure_pairs(boxes: np.ndarray, reach: float = PAIR_REACH) -> Lean:
@@ -113,10 +118,7 @@ def measure_pairs(boxes: np.ndarray, reach: float = PAIR_REACH) -> Lean:
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
     if len(boxes) < 2:
         return Lean(0.0, 0, 0.0)
-    centres = boxes[:, :2] + boxes[:, 2:] / 2
-    size = np.maximum(boxes[:, 2], boxes[:, 3])
-    d = centres[None, :, :] - centres[:, None, :]
-    dist = np.hypot(d[..., 0], d[..., 1])
+    size, d, dist = _apart(boxes)
     big, small = np.maximum(size[:, None], size[None]), np.minimum(size[:, None], size[None])
     # (two boxes of one digit, a part and its whole, are no pair)
     i, j = np.nonzero(np.triu((dist < reach * big) & (dist > 0.5 * small), 1))
