@@ -221,19 +221,16 @@ def tilted(image: np.ndarray, truth: np.ndarray, labels: np.ndarray, degrees: fl
     against the page sees it (the corners it no longer shows filled with the median colour of the
     photo's border), its ``truth`` boxes (x, y, w, h) as the upright bounds of the turned ones,
     and its ``labels`` with -1 (counted neither way) for the digits no longer wholly in view."""
+    from digitcam.engine.tilt import box_into
+
     h, w = image.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), degrees, 1.0)
     border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]]).reshape(2 * (w + h), -1)
     fill = tuple(float(v) for v in np.median(border, axis=0))
     turned = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
-    boxes, kept = [], labels.copy()
-    for k, (x, y, bw, bh) in enumerate(truth):
-        corners = np.array([[x, y, 1], [x + bw, y, 1], [x, y + bh, 1], [x + bw, y + bh, 1]], np.float64) @ m.T
-        (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
-        if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
-            kept[k] = -1
-        boxes.append((x0, y0, x1 - x0, y1 - y0))
-    return turned, np.array(boxes, np.float64).reshape(-1, 4), kept
+    boxes = np.array([box_into(tuple(b), m) for b in truth], np.float64).reshape(-1, 4)
+    inside = (boxes[:, 0] >= 0) & (boxes[:, 1] >= 0) & (boxes[:, 0] + boxes[:, 2] <= w) & (boxes[:, 1] + boxes[:, 3] <= h)
+    return turned, boxes, np.where(inside, labels, -1)
 
 
 def evaluate_photos(recognizer: Recognizer, manifest: Path, progress=None, turn: int = 0,

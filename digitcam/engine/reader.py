@@ -425,14 +425,14 @@ class Recognizer:
         if unmap is not None:
             # a levelled (or face-on) image is a canvas larger than the frame, its corners the frame's
             # edges repeated: what it reads there, outside the frame, is streaks
-            dets = [d for d in dets if _centre_inside(unmap(d.box, level), width, height)]
+            in_frame = {id(d): unmap(d.box, level) for d in dets}   # (grouping keeps the objects)
+            dets = [d for d in dets if _centre_inside(in_frame[id(d)], width, height)]
         result.detections, result.numbers = grouping.read(dets)
         if unmap is not None:
             from dataclasses import replace
 
-            back = lambda b: _clip(unmap(b, level), width, height)  # noqa: E731
-            result.detections = [replace(d, box=back(d.box)) for d in result.detections]
-            result.numbers = [replace(n, box=back(n.box)) for n in result.numbers]
+            result.detections = [replace(d, box=_clip(in_frame[id(d)], width, height)) for d in result.detections]
+            result.numbers = [replace(n, box=_clip(unmap(n.box, level), width, height)) for n in result.numbers]
         return result
 
 
